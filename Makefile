@@ -1,0 +1,122 @@
+# Tessera: box office, gates and a sync server over one C library.
+#
+#   make            build everything into $(BUILD)/
+#   make check      build and run every test; ends with "check: N passed, N failed"
+#   make SAN=1      build with AddressSanitizer and UBSan (use a separate BUILD=)
+#   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make demo       a local sync server with a sample venue, then the box office
+#
+# BUILD=dir keeps a build apart (helpers, sanitizer builds) so that two builds never share objects.
+
+BUILD   ?= build
+SAN     ?= 0
+CC      ?= gcc
+PKG_CONFIG ?= pkg-config
+
+LIBPKGS  = ncursesw sqlite3 libsodium libqrencode zbar libpng libcurl libmicrohttpd jansson gnutls
+TESTPKGS = cmocka
+TOOLS    = qrencode zbarimg tmux sqlite3 openssl curl
+
+# A fresh Debian machine: install what is missing before anything asks pkg-config.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(LIBPKGS) $(TESTPKGS) 2>/dev/null && \
+	for t in $(TOOLS); do command -v $$t >/dev/null || exit 1; done && echo ok),ok)
+$(info make: libraries or tools are missing; running scripts/install-deps)
+ifneq ($(shell scripts/install-deps >&2 && echo ok),ok)
+$(error scripts/install-deps failed: install the packages it names, then run make again)
+endif
+endif
+endif
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Wwrite-strings -Wimplicit-fallthrough
+CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT     = -O2 -g
+ifeq ($(SAN),1)
+OPT     = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+PKGCFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBPKGS))
+PKGLIBS   := $(shell $(PKG_CONFIG) --libs $(LIBPKGS)) -lpthread -lm
+TESTCFLAGS := $(shell $(PKG_CONFIG) --cflags $(TESTPKGS))
+TESTLIBS   := $(shell $(PKG_CONFIG) --libs $(TESTPKGS))
+
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -MMD -MP -Icommon $(PKGCFLAGS)
+LDFLAGS += $(OPT)
+
+COMMON_SRC    := $(sort $(wildcard common/*.c))
+SYNC_SRC      := $(filter-out sync/main.c,$(sort $(wildcard sync/*.c)))
+BOXOFFICE_SRC := $(filter-out boxoffice/main.c,$(sort $(wildcard boxoffice/*.c)))
+SCANNER_SRC   := $(filter-out scanner/main.c,$(sort $(wildcard scanner/*.c)))
+TEST_SRC      := $(sort $(wildcard tests/test_*.c))
+SHELL_TESTS   := $(sort $(wildcard tests/t[0-9]*.sh))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBTESSERA    = $(BUILD)/libtessera.a
+LIBSYNC       = $(BUILD)/libsync.a
+LIBBOXOFFICE  = $(BUILD)/libboxoffice.a
+LIBSCANNER    = $(BUILD)/libscanner.a
+# A program is built once its folder has a main.c.
+PROGRAMS      = $(patsubst %/main.c,$(BUILD)/tessera-%,$(wildcard sync/main.c boxoffice/main.c scanner/main.c))
+TESTS         = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all check check-unit check-shell fuzz demo clean bench
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TESTCFLAGS) -Itests -Isync -Iboxoffice -Iscanner -c $< -o $@
+
+$(LIBTESSERA): $(call obj,$(COMMON_SRC))
+$(LIBSYNC): $(call obj,$(SYNC_SRC))
+$(LIBBOXOFFICE): $(call obj,$(BOXOFFICE_SRC))
+$(LIBSCANNER): $(call obj,$(SCANNER_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tessera-sync: $(BUILD)/sync/main.o $(LIBSYNC) $(LIBTESSERA)
+$(BUILD)/tessera-boxoffice: $(BUILD)/boxoffice/main.o $(LIBBOXOFFICE) $(LIBTESSERA)
+$(BUILD)/tessera-scanner: $(BUILD)/scanner/main.o $(LIBSCANNER) $(LIBTESSERA)
+$(PROGRAMS):
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKGLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBSYNC) $(LIBBOXOFFICE) $(LIBSCANNER) $(LIBTESSERA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TESTLIBS) $(PKGLIBS)
+
+FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BUILD    = $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS   = $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icommon $(PKGCFLAGS)
+FUZZERS       = $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
+# make check runs each fuzzer briefly when clang is there (it is on Debian's build machines).
+FUZZ_CHECK   := $(if $(shell command -v clang),$(FUZZERS))
+
+# Every cmocka binary and every shell test runs; one line of summary at the end.
+check: $(PROGRAMS) $(TESTS) $(FUZZ_CHECK)
+	@BUILD=$(abspath $(BUILD)) SRCDIR=$(CURDIR) tests/run-tests $(TESTS) $(SHELL_TESTS) $(FUZZ_CHECK)
+
+$(FUZZ_BUILD)/%: fuzz/%.c $(COMMON_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKGLIBS)
+
+fuzzers: $(FUZZERS)
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		n=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-$$n fuzz/seeds/$$n || exit 1; \
+	done
+
+demo: $(PROGRAMS)
+	@scripts/demo $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
