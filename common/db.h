@@ -6,29 +6,46 @@
 
 #include "compat.h"
 
-/* Migration n brings the schema from version n-1 to n; versions start at 1, in order. */
+/*
+ * Migration n brings the schema from version n-1 to n; versions start at 1, in order. The SQL
+ * may hold several statements but no BEGIN/COMMIT: db_open() runs it in a transaction.
+ */
 struct db_migration {
 	int         version;
 	const char *sql;
 };
 
 /*
- * Open (creating if create is set) path, or ":memory:". Sets journal_mode=WAL, foreign_keys=ON,
- * synchronous=FULL, busy_timeout, then applies in one transaction each the migrations newer than
- * PRAGMA user_version. Refuses a file that is not a database, is corrupt (quick_check), is locked,
- * or has a newer schema than this program knows. *out only on success.
+ * Open path (creating the file only if create is set), or ":memory:". A missing file without
+ * create is refused as "no such replica/store: PATH". Sets busy_timeout (5 s), journal_mode=WAL
+ * (refused if a file does not take it), foreign_keys=ON, synchronous=FULL, then applies the
+ * migrations newer than PRAGMA user_version, each in its own transaction that also sets
+ * user_version (a failing migration leaves the previous version and nothing of itself).
+ * Refuses a file that is not a database, is corrupt (quick_check), stays locked, has a newer
+ * schema than m, or is at version 0 but already holds tables (not ours). On success *out is the
+ * connection, for db_close(); on failure returns -1, sets *cause (naming the file) and leaves
+ * *out alone.
  */
 int db_open(const char *path, int create, const struct db_migration *m, int nm, sqlite3 **out,
     char **cause) WARN_UNUSED;
-void db_close(sqlite3 *db);
+void db_close(sqlite3 *db);                         /* NULL is fine */
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 with *cause (the SQLite message, e.g. disk full). */
+/*
+ * BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 with *cause (the SQLite message, e.g. disk full;
+ * "locked" when another connection held the write lock for the whole busy timeout). A failed
+ * commit rolls the transaction back. db_rollback does nothing outside a transaction.
+ */
 int db_begin(sqlite3 *db, char **cause) WARN_UNUSED;
 int db_commit(sqlite3 *db, char **cause) WARN_UNUSED;
 void db_rollback(sqlite3 *db);
 /* Run SQL without results. 0 or -1 with *cause. */
 int db_exec(sqlite3 *db, const char *sql, char **cause) WARN_UNUSED;
-/* Prepare or abort the program: statements are compiled from string constants, so failure is a bug. */
+/*
+ * Prepare or abort the program (printing the SQL and the error): statements are compiled from
+ * string constants, so failure is a bug. A lock met while reading the schema is waited for
+ * (the busy timeout, a few times over) before giving up. Finalize the result with
+ * sqlite3_finalize().
+ */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 /* The error for the last failed call on db, as a newly allocated "what: sqlite message". */
 char *db_error(sqlite3 *db, const char *what);

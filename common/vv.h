@@ -25,26 +25,43 @@ enum vv_order {
 	VV_CONCURRENT,
 };
 
+/*
+ * A struct vv owns its entries. Every vv passed to a function below must have been vv_init()ed
+ * (or copied, decoded or parsed into); functions that replace a vector's contents free the old
+ * entries themselves. None of them fails except decode and parse; allocation aborts on
+ * out-of-memory (xmalloc.h).
+ */
 void vv_init(struct vv *v);                        /* empty vector; no allocation */
 void vv_free(struct vv *v);                        /* frees entries, leaves v empty */
-void vv_copy(struct vv *dst, const struct vv *src);
+void vv_copy(struct vv *dst, const struct vv *src);        /* dst := src */
+/* Count one more change by device. Aborts if its count would pass UINT32_MAX. */
 void vv_increment(struct vv *v, uint32_t device);
-uint32_t vv_get(const struct vv *v, uint32_t device);
+uint32_t vv_get(const struct vv *v, uint32_t device);      /* 0 when absent */
 enum vv_order vv_compare(const struct vv *a, const struct vv *b);
-void vv_join(struct vv *a, const struct vv *b);    /* a := entry-wise max(a, b) */
-const char *vv_order_name(enum vv_order o);
+void vv_join(struct vv *a, const struct vv *b);    /* a := entry-wise max(a, b); b may be a */
+const char *vv_order_name(enum vv_order o);        /* "equal", "before", "after", "concurrent" */
 
 /*
  * Compact binary: LEB128 varints: entry count, then per entry the device id delta from the
- * previous entry and the count. The empty vector encodes to one byte 0.
- * *out is newly allocated; returns its length.
+ * previous entry (the first entry: from 0) and the count. Every varint is minimal and at most
+ * 5 bytes, so each vector has exactly one encoding. The empty vector encodes to one byte 0.
+ * *out is newly allocated for the caller to free; returns its length.
  */
 size_t vv_encode(const struct vv *v, uint8_t **out);
-/* Refuses trailing bytes, unsorted or duplicate devices, zero counts, overlong varints. */
+/*
+ * The inverse of vv_encode. Refuses trailing bytes, truncated, overlong or over-32-bit
+ * varints, unsorted or duplicate devices and zero counts: whatever it accepts re-encodes to
+ * the same bytes. On success replaces *v; on failure sets *cause and leaves *v alone.
+ */
 int vv_decode(const uint8_t *buf, size_t len, struct vv *v, char **cause) WARN_UNUSED;
 
-/* Text "3:2,7:1" (device:count, by device); "" for empty. Newly allocated. */
+/* Text "3:2,7:1" (device:count, by device); "" for empty. Newly allocated for the caller. */
 char *vv_to_string(const struct vv *v);
+/*
+ * The inverse of vv_to_string, as strictly: decimal without signs, spaces or leading zeros,
+ * devices increasing, counts from 1. On success replaces *v; on failure sets *cause and leaves
+ * *v alone.
+ */
 int vv_parse(const char *text, struct vv *v, char **cause) WARN_UNUSED;
 
 #endif

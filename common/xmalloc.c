@@ -42,7 +42,7 @@ xreallocarray(void *ptr, size_t n, size_t size)
 
 	if (size != 0 && n > SIZE_MAX / size)
 		oom(SIZE_MAX);
-	p = realloc(ptr, n * size ? n * size : 1);
+	p = realloc(ptr, n != 0 && size != 0 ? n * size : 1);
 	if (p == NULL)
 		oom(n * size);
 	return p;
@@ -65,7 +65,7 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
-static char *
+static char * __attribute__((format(printf, 1, 0)))
 xvasprintf(const char *fmt, va_list ap)
 {
 	va_list ap2;

@@ -1,0 +1,40 @@
+/* client.h: a device's signed HTTP calls to the sync server (libcurl); the one networked module. */
+#ifndef TESSERA_CLIENT_H
+#define TESSERA_CLIENT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "keys.h"
+
+struct client;
+
+/*
+ * A client for the server at base_url ("http://127.0.0.1:8080"). Requests are signed by
+ * device_id with kp (borrowed: it must outlive the client); with kp NULL only unsigned calls
+ * (enroll, healthz) work. One client per thread: it keeps its connection open.
+ */
+struct client *client_new(const char *base_url, uint32_t device_id, const struct keypair *kp);
+void client_free(struct client *c);
+/* The whole call, connection included, gives up after ms milliseconds (default 10 s). */
+void client_set_timeout(struct client *c, long ms);
+/* TLS: accept only a server whose public key hashes to pin ("sha256//BASE64"); NULL: any valid. */
+void client_set_pin(struct client *c, const char *pin);
+/* TLS: trust this CA or self-signed certificate file instead of the system's. */
+void client_set_cafile(struct client *c, const char *path);
+/* Seconds to add to the local clock to get the server's, as last seen (starts at offset). */
+int64_t client_clock_offset(const struct client *c);
+void client_set_clock_offset(struct client *c, int64_t offset);
+
+/*
+ * Call METHOD path (with its query) with a JSON body (borrowed; NULL for none). On an HTTP
+ * answer returns 0 with *status and *reply (a new reference; an object with "error" when the
+ * server sent no JSON). On no answer (unreachable, timed out, TLS refused) returns -1 with
+ * *cause. A request refused for the device's clock is retried once with the corrected time.
+ */
+int client_call(struct client *c, const char *method, const char *path, json_t *body,
+    long *status, json_t **reply, char **cause) WARN_UNUSED;
+
+#endif

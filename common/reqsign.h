@@ -1,0 +1,43 @@
+/* reqsign.h: signing and checking the requests a device makes to the sync server. */
+#ifndef TESSERA_REQSIGN_H
+#define TESSERA_REQSIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compat.h"
+#include "keys.h"
+
+/*
+ * A request is signed with the device key (Ed25519, domain "tessera/request/v1") over
+ *   METHOD "\n" PATH-WITH-QUERY "\n" TIME "\n" NONCE "\n" hex(BLAKE2b-256(body))
+ * and travels in four headers. TIME is unix seconds; NONCE is 32 hex digits, fresh per request.
+ */
+#define REQSIGN_DOMAIN     "tessera/request/v1"
+#define REQSIGN_H_DEVICE   "X-Tessera-Device"
+#define REQSIGN_H_TIME     "X-Tessera-Time"
+#define REQSIGN_H_NONCE    "X-Tessera-Nonce"
+#define REQSIGN_H_SIG      "X-Tessera-Signature"
+#define REQSIGN_NONCE_HEX  32
+#define REQSIGN_SIG_HEX    (2 * KEYS_SIGBYTES)
+
+struct reqsign {
+	char time[24];
+	char nonce[REQSIGN_NONCE_HEX + 1];
+	char sig[REQSIGN_SIG_HEX + 1];
+};
+
+/* Fill *out (time, a fresh nonce, signature) for this request. */
+void reqsign_sign(const struct keypair *kp, const char *method, const char *path, int64_t now,
+    const uint8_t *body, size_t len, struct reqsign *out);
+
+/*
+ * Check a request's headers against the device's public key. Returns 0 if the signature is
+ * good, else -1 with *cause (malformed time, nonce or signature, or a bad signature). Freshness
+ * (the clock window) and replay (the nonce seen before) are the server's to check.
+ */
+int reqsign_verify(const uint8_t pk[KEYS_PUBLICBYTES], const char *method, const char *path,
+    const char *time, const char *nonce, const char *sig, const uint8_t *body, size_t len,
+    int64_t *when, char **cause) WARN_UNUSED;
+
+#endif

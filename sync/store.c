@@ -1,0 +1,2036 @@
+/*
+ * store.c: the central server's store on SQLite.
+ *
+ * The data model (docs/data-model.md has the whole of it):
+ *
+ *   meta(key, value)          root public key, the change sequence "seq"
+ *   venues, seats             imported seat maps; a seat's id is global, its label unique per venue
+ *   events, tiers, tier_sections
+ *                             an event on a venue; a tier prices the sections it names
+ *   seat_state                one row per seat of an event that has ever changed (a seat with no
+ *                             row is available with an empty vector); seq is the change sequence
+ *                             number of its latest change, so a pull is "seq > cursor"
+ *   holds, leases             short reservations the server alone decides: a hold keeps a seat
+ *                             in a cashier's cart for minutes; a lease lets a box office sell a
+ *                             seat offline. Neither is part of the replicated record.
+ *   devices                   enrolled terminals and gates, their certificates and state
+ *   nonces                    request nonces seen within the clock window (replay protection)
+ *   ops                       every operation ever received, by dot: pushing it again is a no-op
+ *   conflicts                 what the merge found: duplicate admissions, double sales
+ *
+ * One global sequence numbers every change a device must hear about (seat states, devices,
+ * conflicts). It lives in meta and in st->seq; both move inside the same transaction.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct store {
+	pthread_mutex_t  mu;
+	pthread_cond_t   changed;
+	sqlite3         *db;
+	struct keypair  *root;
+	uint64_t         seq;
+	int              stopping;
+	struct store_stats stats;
+};
+
+static const struct db_migration migrations[] = {
+	{ 1,
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	"CREATE TABLE venues(id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE seats(id INTEGER PRIMARY KEY, venue_id INTEGER NOT NULL REFERENCES venues(id),"
+	" section TEXT NOT NULL, row TEXT NOT NULL, number INTEGER NOT NULL, label TEXT NOT NULL,"
+	" ga INTEGER NOT NULL DEFAULT 0, UNIQUE(venue_id, label));"
+	"CREATE INDEX seats_section ON seats(venue_id, section);"
+	"CREATE TABLE events(id INTEGER PRIMARY KEY, venue_id INTEGER NOT NULL REFERENCES venues(id),"
+	" name TEXT NOT NULL, starts_at INTEGER NOT NULL, doors_at INTEGER NOT NULL,"
+	" currency TEXT NOT NULL, reentry INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE TABLE tiers(event_id INTEGER NOT NULL REFERENCES events(id), idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL, price INTEGER NOT NULL CHECK(price >= 0), PRIMARY KEY(event_id, idx));"
+	"CREATE TABLE tier_sections(event_id INTEGER NOT NULL, tier_idx INTEGER NOT NULL,"
+	" section TEXT NOT NULL, PRIMARY KEY(event_id, section),"
+	" FOREIGN KEY(event_id, tier_idx) REFERENCES tiers(event_id, idx));"
+	"CREATE TABLE seat_state(event_id INTEGER NOT NULL REFERENCES events(id),"
+	" seat_id INTEGER NOT NULL REFERENCES seats(id),"
+	" state TEXT NOT NULL CHECK(state IN ('available','held','sold','admitted','exited','void')),"
+	" vv BLOB NOT NULL, generation INTEGER NOT NULL, key_id INTEGER NOT NULL,"
+	" serial INTEGER NOT NULL, tier INTEGER NOT NULL, price INTEGER NOT NULL,"
+	" sold_at INTEGER NOT NULL, admitted_by INTEGER NOT NULL, admitted_at INTEGER NOT NULL,"
+	" exited_at INTEGER NOT NULL, moves INTEGER NOT NULL, changed_by INTEGER NOT NULL,"
+	" changed_at INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(event_id, seat_id))"
+	" WITHOUT ROWID;"
+	"CREATE INDEX seat_state_seq ON seat_state(seq);"
+	"CREATE TABLE holds(event_id INTEGER NOT NULL, seat_id INTEGER NOT NULL,"
+	" device_id INTEGER NOT NULL REFERENCES devices(id), until INTEGER NOT NULL,"
+	" PRIMARY KEY(event_id, seat_id)) WITHOUT ROWID;"
+	"CREATE TABLE leases(event_id INTEGER NOT NULL, seat_id INTEGER NOT NULL,"
+	" device_id INTEGER NOT NULL REFERENCES devices(id), leased_at INTEGER NOT NULL,"
+	" PRIMARY KEY(event_id, seat_id)) WITHOUT ROWID;"
+	"CREATE INDEX leases_device ON leases(device_id, event_id);"
+	"CREATE TABLE devices(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	" role TEXT NOT NULL CHECK(role IN ('boxoffice','gate','hub')),"
+	" state TEXT NOT NULL CHECK(state IN ('pending','active','revoked')),"
+	" sections TEXT NOT NULL DEFAULT '', pk BLOB, cert BLOB, code_hash BLOB UNIQUE,"
+	" code_expires INTEGER, created_at INTEGER NOT NULL, enrolled_at INTEGER,"
+	" revoked_at INTEGER, seq INTEGER NOT NULL);"
+	"CREATE INDEX devices_seq ON devices(seq);"
+	"CREATE TABLE nonces(device_id INTEGER NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL,"
+	" PRIMARY KEY(device_id, nonce)) WITHOUT ROWID;"
+	"CREATE INDEX nonces_at ON nonces(at);"
+	"CREATE TABLE ops(device_id INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" event_id INTEGER NOT NULL, seat_id INTEGER NOT NULL, at INTEGER NOT NULL,"
+	" result TEXT NOT NULL, pay TEXT, price INTEGER NOT NULL DEFAULT 0, order_no INTEGER,"
+	" received_at INTEGER NOT NULL, PRIMARY KEY(device_id, seq)) WITHOUT ROWID;"
+	"CREATE TABLE conflicts(id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
+	" seat_id INTEGER NOT NULL, kind TEXT NOT NULL, winner_device INTEGER NOT NULL,"
+	" winner_at INTEGER NOT NULL, loser_device INTEGER NOT NULL, loser_at INTEGER NOT NULL,"
+	" loser_key_id INTEGER NOT NULL, loser_serial INTEGER NOT NULL,"
+	" detected_at INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" UNIQUE(event_id, seat_id, kind, loser_device, loser_at, loser_key_id, loser_serial));"
+	"CREATE INDEX conflicts_seq ON conflicts(seq);"
+	"INSERT INTO meta VALUES('seq', 0);" },
+};
+
+#define HOLD_DEFAULT   300
+#define HOLD_MAX       1800
+#define CODE_LIFETIME  (7 * 86400)
+#define CERT_SKEW      86400
+#define CERT_LIFETIME  (5 * 365 * 86400)
+
+int64_t
+store_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+char *
+store_rootkey_path(const char *db)
+{
+	return xasprintf("%s.rootkey", db);
+}
+
+static void
+lock(struct store *st)
+{
+	pthread_mutex_lock(&st->mu);
+}
+
+static void
+unlock(struct store *st)
+{
+	pthread_mutex_unlock(&st->mu);
+}
+
+static struct store *
+store_new(sqlite3 *db, struct keypair *root)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	sqlite3_stmt *s;
+
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->changed, NULL);
+	st->db = db;
+	st->root = root;
+	s = db_prepare(db, "SELECT value FROM meta WHERE key = 'seq'");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		st->seq = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	st->stats.seq = st->seq;
+	return st;
+}
+
+int
+store_create(const char *path, struct keypair **rootp, char **cause)
+{
+	struct keypair *root = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s;
+	char *keypath = store_rootkey_path(path);
+	struct stat sb;
+
+	if (stat(path, &sb) == 0) {
+		set_cause(cause, "%s already exists; refusing to overwrite a store", path);
+		goto fail;
+	}
+	if (stat(keypath, &sb) == 0) {
+		set_cause(cause, "%s already exists; refusing to overwrite a root key", keypath);
+		goto fail;
+	}
+	if (db_open(path, 1, migrations, (int)nitems(migrations), &db, cause) != 0)
+		goto fail;
+	root = keypair_generate();
+	if (keypair_save(root, keypath, cause) != 0)
+		goto fail_unlink;
+	s = db_prepare(db, "INSERT INTO meta VALUES('root_pk', ?)");
+	sqlite3_bind_blob(s, 1, root->pk, KEYS_PUBLICBYTES, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		*cause = db_error(db, "saving the root key");
+		sqlite3_finalize(s);
+		unlink(keypath);
+		goto fail_unlink;
+	}
+	sqlite3_finalize(s);
+	db_close(db);
+	free(keypath);
+	*rootp = root;
+	return 0;
+
+fail_unlink:
+	db_close(db);
+	db = NULL;
+	unlink(path);
+	{
+		char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+		unlink(wal);
+		unlink(shm);
+		free(wal);
+		free(shm);
+	}
+fail:
+	if (db != NULL)
+		db_close(db);
+	keypair_free(root);
+	free(keypath);
+	return -1;
+}
+
+int
+store_open(const char *path, struct store **out, char **cause)
+{
+	struct keypair *root = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s;
+	char *keypath = store_rootkey_path(path), *why = NULL;
+	int ok;
+
+	if (db_open(path, 0, migrations, (int)nitems(migrations), &db, cause) != 0)
+		goto fail;
+	if (keypair_load(keypath, &root, &why) != 0) {
+		set_cause(cause, "the store's root key: %s", why);
+		free(why);
+		goto fail;
+	}
+	s = db_prepare(db, "SELECT value FROM meta WHERE key = 'root_pk'");
+	ok = sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_bytes(s, 0) == KEYS_PUBLICBYTES &&
+	    memcmp(sqlite3_column_blob(s, 0), root->pk, KEYS_PUBLICBYTES) == 0;
+	sqlite3_finalize(s);
+	if (!ok) {
+		set_cause(cause, "%s does not belong to the store %s", keypath, path);
+		goto fail;
+	}
+	free(keypath);
+	*out = store_new(db, root);
+	return 0;
+fail:
+	if (db != NULL)
+		db_close(db);
+	keypair_free(root);
+	free(keypath);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	db_close(st->db);
+	keypair_free(st->root);
+	pthread_cond_destroy(&st->changed);
+	pthread_mutex_destroy(&st->mu);
+	free(st);
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
+}
+
+const struct keypair *
+store_root(struct store *st)
+{
+	return st->root;
+}
+
+void
+store_wake(struct store *st)
+{
+	lock(st);
+	st->stopping = 1;
+	pthread_cond_broadcast(&st->changed);
+	unlock(st);
+}
+
+void
+store_stats(struct store *st, struct store_stats *s)
+{
+	lock(st);
+	*s = st->stats;
+	s->seq = st->seq;
+	unlock(st);
+}
+
+/* Within a transaction: the next change sequence number. */
+static int
+next_seq(struct store *st, uint64_t *seq, char **cause)
+{
+	sqlite3_stmt *s;
+
+	s = db_prepare(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'seq' "
+	    "RETURNING value");
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		*cause = db_error(st->db, "numbering a change");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	*seq = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Commit, and when the sequence moved, wake the long-polls. */
+static int
+commit(struct store *st, uint64_t seq, char **cause)
+{
+	if (db_commit(st->db, cause) != 0) {
+		db_rollback(st->db);
+		return -1;
+	}
+	if (seq > st->seq) {
+		st->seq = seq;
+		pthread_cond_broadcast(&st->changed);
+	}
+	return 0;
+}
+
+static int
+step_done(struct store *st, sqlite3_stmt *s, const char *what, char **cause)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*cause = db_error(st->db, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ admin */
+
+int
+store_venue_import(struct store *st, const struct venue *v, uint32_t *id, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	char label[VENUE_LABEL_MAX];
+	int64_t vid;
+	size_t i;
+
+	lock(st);
+	if (db_begin(st->db, cause) != 0)
+		goto fail_unlock;
+	s = db_prepare(st->db, "INSERT INTO venues(name, created_at) VALUES(?, ?)");
+	sqlite3_bind_text(s, 1, v->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, store_now());
+	if (step_done(st, s, "adding the venue", cause) != 0)
+		goto fail;
+	vid = sqlite3_last_insert_rowid(st->db);
+	s = db_prepare(st->db, "INSERT INTO seats(venue_id, section, row, number, label, ga) "
+	    "VALUES(?, ?, ?, ?, ?, ?)");
+	for (i = 0; i < v->nseats; i++) {
+		const struct venue_seat *vs = &v->seats[i];
+
+		venue_seat_label(vs, label, sizeof label);
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, vid);
+		sqlite3_bind_text(s, 2, vs->section, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, vs->row, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, vs->number);
+		sqlite3_bind_text(s, 5, label, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 6, vs->ga);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			*cause = db_error(st->db, "adding a seat");
+			sqlite3_finalize(s);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(s);
+	if (commit(st, 0, cause) != 0)
+		goto fail_unlock;
+	unlock(st);
+	*id = (uint32_t)vid;
+	return 0;
+fail:
+	db_rollback(st->db);
+fail_unlock:
+	unlock(st);
+	return -1;
+}
+
+static int
+section_exists(struct store *st, int64_t venue, const char *section)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	s = db_prepare(st->db, "SELECT 1 FROM seats WHERE venue_id = ? AND section = ? LIMIT 1");
+	sqlite3_bind_int64(s, 1, venue);
+	sqlite3_bind_text(s, 2, section, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_event_create(struct store *st, const struct store_event *e, uint32_t *id, char **cause)
+{
+	sqlite3_stmt *s;
+	int64_t eid;
+	int i, j, found;
+	char **sec;
+
+	lock(st);
+	s = db_prepare(st->db, "SELECT 1 FROM venues WHERE id = ?");
+	sqlite3_bind_int64(s, 1, e->venue_id);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (!found) {
+		set_cause(cause, "no venue with id %" PRIu32, e->venue_id);
+		goto fail_unlock;
+	}
+	for (i = 0; i < e->ntiers; i++) {
+		for (sec = e->tiers[i].sections; sec != NULL && *sec != NULL; sec++) {
+			if (!section_exists(st, e->venue_id, *sec)) {
+				set_cause(cause, "tier %s: the venue has no section \"%s\"",
+				    e->tiers[i].name, *sec);
+				goto fail_unlock;
+			}
+			for (j = 0; j < i; j++) {
+				char **o;
+
+				for (o = e->tiers[j].sections; o != NULL && *o != NULL; o++) {
+					if (strcmp(*o, *sec) == 0) {
+						set_cause(cause, "section \"%s\" is in two tiers "
+						    "(%s and %s)", *sec, e->tiers[j].name,
+						    e->tiers[i].name);
+						goto fail_unlock;
+					}
+				}
+			}
+		}
+	}
+
+	if (db_begin(st->db, cause) != 0)
+		goto fail_unlock;
+	s = db_prepare(st->db, "INSERT INTO events(venue_id, name, starts_at, doors_at, currency, "
+	    "reentry, created_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(s, 1, e->venue_id);
+	sqlite3_bind_text(s, 2, e->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, e->starts_at);
+	sqlite3_bind_int64(s, 4, e->doors_at);
+	sqlite3_bind_text(s, 5, e->currency, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, e->reentry != 0);
+	sqlite3_bind_int64(s, 7, store_now());
+	if (step_done(st, s, "adding the event", cause) != 0)
+		goto fail;
+	eid = sqlite3_last_insert_rowid(st->db);
+	for (i = 0; i < e->ntiers; i++) {
+		s = db_prepare(st->db, "INSERT INTO tiers VALUES(?, ?, ?, ?)");
+		sqlite3_bind_int64(s, 1, eid);
+		sqlite3_bind_int(s, 2, i);
+		sqlite3_bind_text(s, 3, e->tiers[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, e->tiers[i].price);
+		if (step_done(st, s, "adding a tier", cause) != 0)
+			goto fail;
+		if (e->tiers[i].sections == NULL) {
+			s = db_prepare(st->db, "INSERT INTO tier_sections SELECT DISTINCT ?, ?, "
+			    "section FROM seats WHERE venue_id = ?");
+			sqlite3_bind_int64(s, 1, eid);
+			sqlite3_bind_int(s, 2, i);
+			sqlite3_bind_int64(s, 3, e->venue_id);
+			if (step_done(st, s, "pricing the sections", cause) != 0)
+				goto fail;
+			continue;
+		}
+		for (sec = e->tiers[i].sections; *sec != NULL; sec++) {
+			s = db_prepare(st->db, "INSERT INTO tier_sections VALUES(?, ?, ?)");
+			sqlite3_bind_int64(s, 1, eid);
+			sqlite3_bind_int(s, 2, i);
+			sqlite3_bind_text(s, 3, *sec, -1, SQLITE_STATIC);
+			if (step_done(st, s, "pricing a section", cause) != 0)
+				goto fail;
+		}
+	}
+	if (commit(st, 0, cause) != 0)
+		goto fail_unlock;
+	unlock(st);
+	*id = (uint32_t)eid;
+	return 0;
+fail:
+	db_rollback(st->db);
+fail_unlock:
+	unlock(st);
+	return -1;
+}
+
+/* Enrollment codes: 12 characters a person reads off a sheet without confusing 0/O or 1/I. */
+static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+#define CODE_CHARS 12
+
+/* The hash of a code as typed: case and dashes and spaces do not matter. */
+static int
+code_hash(const char *code, uint8_t h[crypto_generichash_BYTES])
+{
+	char norm[CODE_CHARS + 1];
+	size_t n = 0;
+	const char *p;
+
+	for (p = code; *p != '\0'; p++) {
+		char c = *p;
+
+		if (c == '-' || c == ' ')
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (strchr(code_alphabet, c) == NULL || n == CODE_CHARS)
+			return -1;
+		norm[n++] = c;
+	}
+	if (n != CODE_CHARS)
+		return -1;
+	norm[n] = '\0';
+	crypto_generichash(h, crypto_generichash_BYTES, (const uint8_t *)norm, n, NULL, 0);
+	return 0;
+}
+
+int
+store_device_add(struct store *st, int role, const char *name, const char *sections,
+    uint32_t *id, char **codep, char **cause)
+{
+	uint8_t h[crypto_generichash_BYTES];
+	char code[CODE_CHARS + 3];
+	sqlite3_stmt *s;
+	uint64_t seq;
+	size_t i, n = 0;
+	int64_t did;
+
+	keys_init();
+	for (i = 0; i < CODE_CHARS; i++) {
+		if (i > 0 && i % 4 == 0)
+			code[n++] = '-';
+		code[n++] = code_alphabet[randombytes_uniform(sizeof code_alphabet - 1)];
+	}
+	code[n] = '\0';
+	if (code_hash(code, h) != 0)
+		abort();
+
+	lock(st);
+	if (db_begin(st->db, cause) != 0)
+		goto fail_unlock;
+	if (next_seq(st, &seq, cause) != 0)
+		goto fail;
+	s = db_prepare(st->db, "INSERT INTO devices(name, role, state, sections, code_hash, "
+	    "code_expires, created_at, seq) VALUES(?, ?, 'pending', ?, ?, ?, ?, ?)");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, sections != NULL ? sections : "", -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, h, sizeof h, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, store_now() + CODE_LIFETIME);
+	sqlite3_bind_int64(s, 6, store_now());
+	sqlite3_bind_int64(s, 7, (int64_t)seq);
+	if (step_done(st, s, "adding the device", cause) != 0)
+		goto fail;
+	did = sqlite3_last_insert_rowid(st->db);
+	if (commit(st, seq, cause) != 0)
+		goto fail_unlock;
+	unlock(st);
+	*id = (uint32_t)did;
+	*codep = xstrdup(code);
+	return 0;
+fail:
+	db_rollback(st->db);
+fail_unlock:
+	unlock(st);
+	return -1;
+}
+
+int
+store_device_revoke(struct store *st, uint32_t id, char **cause)
+{
+	sqlite3_stmt *s;
+	uint64_t seq;
+	int changed;
+
+	lock(st);
+	if (db_begin(st->db, cause) != 0)
+		goto fail_unlock;
+	if (next_seq(st, &seq, cause) != 0)
+		goto fail;
+	s = db_prepare(st->db, "UPDATE devices SET state = 'revoked', revoked_at = ?, seq = ?, "
+	    "code_hash = NULL WHERE id = ? AND state != 'revoked'");
+	sqlite3_bind_int64(s, 1, store_now());
+	sqlite3_bind_int64(s, 2, (int64_t)seq);
+	sqlite3_bind_int64(s, 3, id);
+	if (step_done(st, s, "revoking the device", cause) != 0)
+		goto fail;
+	changed = sqlite3_changes(st->db);
+	if (!changed) {
+		set_cause(cause, "no device %" PRIu32 " to revoke (unknown or already revoked)", id);
+		goto fail;
+	}
+	/* A revoked box office's leases go back to the pool. */
+	s = db_prepare(st->db, "DELETE FROM leases WHERE device_id = ?");
+	sqlite3_bind_int64(s, 1, id);
+	if (step_done(st, s, "returning the device's leases", cause) != 0)
+		goto fail;
+	s = db_prepare(st->db, "DELETE FROM holds WHERE device_id = ?");
+	sqlite3_bind_int64(s, 1, id);
+	if (step_done(st, s, "releasing the device's holds", cause) != 0)
+		goto fail;
+	if (commit(st, seq, cause) != 0)
+		goto fail_unlock;
+	unlock(st);
+	return 0;
+fail:
+	db_rollback(st->db);
+fail_unlock:
+	unlock(st);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ devices */
+
+static json_t *
+device_json(sqlite3_stmt *s)
+{
+	/* id, name, role, state, sections, cert, revoked_at */
+	json_t *j;
+	char *hex = NULL;
+
+	if (sqlite3_column_type(s, 5) == SQLITE_BLOB)
+		hex = keys_hex(sqlite3_column_blob(s, 5), (size_t)sqlite3_column_bytes(s, 5));
+	j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:I}",
+	    "id", (json_int_t)sqlite3_column_int64(s, 0),
+	    "name", (const char *)sqlite3_column_text(s, 1),
+	    "role", (const char *)sqlite3_column_text(s, 2),
+	    "state", (const char *)sqlite3_column_text(s, 3),
+	    "sections", (const char *)sqlite3_column_text(s, 4),
+	    "cert", hex,
+	    "revoked_at", (json_int_t)sqlite3_column_int64(s, 6));
+	free(hex);
+	return j;
+}
+#define DEVICE_COLUMNS "id, name, role, state, sections, cert, coalesce(revoked_at, 0)"
+
+int
+store_enroll(struct store *st, const char *code, const uint8_t pk[KEYS_PUBLICBYTES],
+    json_t **reply, char **cause)
+{
+	uint8_t h[crypto_generichash_BYTES], buf[CERT_BYTES];
+	struct cert c;
+	sqlite3_stmt *s;
+	uint64_t seq;
+	int64_t now = store_now();
+	char *certhex, *roothex;
+	char *name = NULL, *sections = NULL;
+	int role, found;
+
+	if (code_hash(code, h) != 0)
+		return set_cause(cause, "malformed enrollment code: want 12 letters and digits "
+		    "like ABCD-EFGH-JKMN"), STORE_BAD;
+	lock(st);
+	s = db_prepare(st->db, "SELECT id, role, name, sections FROM devices WHERE code_hash = ? "
+	    "AND state = 'pending' AND code_expires >= ?");
+	sqlite3_bind_blob(s, 1, h, sizeof h, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	if (found) {
+		memset(&c, 0, sizeof c);
+		c.device_id = (uint32_t)sqlite3_column_int64(s, 0);
+		role = role_parse((const char *)sqlite3_column_text(s, 1));
+		c.role = (uint8_t)(role < 0 ? 0 : role);
+		name = xstrdup((const char *)sqlite3_column_text(s, 2));
+		sections = xstrdup((const char *)sqlite3_column_text(s, 3));
+	}
+	sqlite3_finalize(s);
+	if (!found) {
+		unlock(st);
+		return set_cause(cause, "unknown, expired or already used enrollment code"),
+		    STORE_FORBIDDEN;
+	}
+	memcpy(c.pk, pk, KEYS_PUBLICBYTES);
+	c.not_before = now - CERT_SKEW;
+	c.not_after = now + CERT_LIFETIME;
+	cert_sign(&c, st->root);
+	cert_encode(&c, buf);
+
+	if (db_begin(st->db, cause) != 0)
+		goto fail_unlock;
+	if (next_seq(st, &seq, cause) != 0)
+		goto fail;
+	s = db_prepare(st->db, "UPDATE devices SET state = 'active', pk = ?, cert = ?, "
+	    "code_hash = NULL, enrolled_at = ?, seq = ? WHERE id = ? AND state = 'pending'");
+	sqlite3_bind_blob(s, 1, pk, KEYS_PUBLICBYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, buf, sizeof buf, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, (int64_t)seq);
+	sqlite3_bind_int64(s, 5, c.device_id);
+	if (step_done(st, s, "enrolling the device", cause) != 0)
+		goto fail;
+	if (commit(st, seq, cause) != 0)
+		goto fail_unlock;
+	unlock(st);
+
+	certhex = keys_hex(buf, sizeof buf);
+	roothex = keys_hex(st->root->pk, KEYS_PUBLICBYTES);
+	*reply = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I}", "device", (json_int_t)c.device_id,
+	    "name", name, "role", role_name(c.role), "sections", sections, "cert", certhex,
+	    "root_pk", roothex, "server_time", (json_int_t)now);
+	free(certhex);
+	free(roothex);
+	free(name);
+	free(sections);
+	return STORE_OK;
+fail:
+	db_rollback(st->db);
+fail_unlock:
+	unlock(st);
+	free(name);
+	free(sections);
+	return STORE_ERROR;
+}
+
+int
+store_device_get(struct store *st, uint32_t id, struct store_device *d)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	lock(st);
+	s = db_prepare(st->db, "SELECT role, state, pk FROM devices WHERE id = ? AND pk IS NOT NULL");
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == KEYS_PUBLICBYTES) {
+		d->id = id;
+		d->role = role_parse((const char *)sqlite3_column_text(s, 0));
+		d->revoked = strcmp((const char *)sqlite3_column_text(s, 1), "revoked") == 0;
+		memcpy(d->pk, sqlite3_column_blob(s, 2), KEYS_PUBLICBYTES);
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	unlock(st);
+	return found ? 0 : -1;
+}
+
+int
+store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t now, char **cause)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	lock(st);
+	/* Nonces older than twice the window can never be replayed: their time is refused. */
+	s = db_prepare(st->db, "DELETE FROM nonces WHERE at < ?");
+	sqlite3_bind_int64(s, 1, now - 2 * PROTO_CLOCK_WINDOW);
+	if (step_done(st, s, "forgetting old nonces", cause) != 0) {
+		unlock(st);
+		return STORE_ERROR;
+	}
+	s = db_prepare(st->db, "INSERT INTO nonces VALUES(?, ?, ?)");
+	sqlite3_bind_int64(s, 1, device);
+	sqlite3_bind_text(s, 2, nonce, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	unlock(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return set_cause(cause, "replayed request (nonce seen before)"), STORE_REFUSED;
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(st->db, "remembering the nonce");
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+/* ------------------------------------------------------------------ seats */
+
+#define REC_COLUMNS "event_id, seat_id, state, vv, generation, key_id, serial, tier, price, " \
+	"sold_at, admitted_by, admitted_at, exited_at, changed_by, changed_at, moves"
+
+/* A seat_state row (REC_COLUMNS from column 0) into *r, which must be init'ed. */
+static int
+rec_from_row(sqlite3_stmt *s, struct seat_rec *r, char **cause)
+{
+	struct vv v;
+	int state;
+
+	vv_init(&v);
+	if (vv_decode(sqlite3_column_blob(s, 3), (size_t)sqlite3_column_bytes(s, 3), &v,
+	    cause) != 0)
+		return -1;
+	state = seat_state_parse((const char *)sqlite3_column_text(s, 2));
+	vv_free(&r->vv);
+	r->event_id = (uint32_t)sqlite3_column_int64(s, 0);
+	r->seat_id = (uint32_t)sqlite3_column_int64(s, 1);
+	r->state = state < 0 ? SEAT_AVAILABLE : (enum seat_state)state;
+	r->vv = v;
+	r->generation = (uint16_t)sqlite3_column_int(s, 4);
+	r->key_id = (uint32_t)sqlite3_column_int64(s, 5);
+	r->serial = (uint32_t)sqlite3_column_int64(s, 6);
+	r->tier = (uint8_t)sqlite3_column_int(s, 7);
+	r->price = sqlite3_column_int64(s, 8);
+	r->sold_at = sqlite3_column_int64(s, 9);
+	r->admitted_by = (uint32_t)sqlite3_column_int64(s, 10);
+	r->admitted_at = sqlite3_column_int64(s, 11);
+	r->exited_at = sqlite3_column_int64(s, 12);
+	r->changed_by = (uint32_t)sqlite3_column_int64(s, 13);
+	r->changed_at = sqlite3_column_int64(s, 14);
+	r->moves = (uint16_t)sqlite3_column_int(s, 15);
+	return 0;
+}
+
+/* The seat's record: its row, or available with an empty vector. -1 on a broken row. */
+static int
+rec_load(struct store *st, uint32_t event, uint32_t seat, struct seat_rec *r, char **cause)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	seat_rec_init(r, event, seat);
+	s = db_prepare(st->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ? "
+	    "AND seat_id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = rec_from_row(s, r, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+rec_save(struct store *st, const struct seat_rec *r, uint64_t seq, char **cause)
+{
+	sqlite3_stmt *s;
+	uint8_t *vv;
+	size_t len;
+
+	len = vv_encode(&r->vv, &vv);
+	s = db_prepare(st->db, "INSERT OR REPLACE INTO seat_state(" REC_COLUMNS ", seq) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(s, 1, r->event_id);
+	sqlite3_bind_int64(s, 2, r->seat_id);
+	sqlite3_bind_text(s, 3, seat_state_name(r->state), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, vv, (int)len, free);
+	sqlite3_bind_int(s, 5, r->generation);
+	sqlite3_bind_int64(s, 6, r->key_id);
+	sqlite3_bind_int64(s, 7, r->serial);
+	sqlite3_bind_int(s, 8, r->tier);
+	sqlite3_bind_int64(s, 9, r->price);
+	sqlite3_bind_int64(s, 10, r->sold_at);
+	sqlite3_bind_int64(s, 11, r->admitted_by);
+	sqlite3_bind_int64(s, 12, r->admitted_at);
+	sqlite3_bind_int64(s, 13, r->exited_at);
+	sqlite3_bind_int64(s, 14, r->changed_by);
+	sqlite3_bind_int64(s, 15, r->changed_at);
+	sqlite3_bind_int(s, 16, r->moves);
+	sqlite3_bind_int64(s, 17, (int64_t)seq);
+	return step_done(st, s, "saving the seat", cause);
+}
+
+/* Does the event exist, and is the seat one of its venue's? Fills *label (may be NULL). */
+static int
+seat_check(struct store *st, uint32_t event, uint32_t seat, char *label, size_t len,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	s = db_prepare(st->db, "SELECT seats.label FROM events JOIN seats ON "
+	    "seats.venue_id = events.venue_id WHERE events.id = ? AND seats.id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	if (found && label != NULL)
+		snprintf(label, len, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (!found)
+		return set_cause(cause, "event %" PRIu32 " has no seat %" PRIu32, event, seat);
+	return 0;
+}
+
+static int
+conflict_save(struct store *st, const struct conflict *c, uint64_t seq, char **cause)
+{
+	sqlite3_stmt *s;
+
+	s = db_prepare(st->db, "INSERT OR IGNORE INTO conflicts(event_id, seat_id, kind, "
+	    "winner_device, winner_at, loser_device, loser_at, loser_key_id, loser_serial, "
+	    "detected_at, seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(s, 1, c->event_id);
+	sqlite3_bind_int64(s, 2, c->seat_id);
+	sqlite3_bind_text(s, 3, conflict_kind_name(c->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, c->winner_device);
+	sqlite3_bind_int64(s, 5, c->winner_at);
+	sqlite3_bind_int64(s, 6, c->loser_device);
+	sqlite3_bind_int64(s, 7, c->loser_at);
+	sqlite3_bind_int64(s, 8, c->loser_key_id);
+	sqlite3_bind_int64(s, 9, c->loser_serial);
+	sqlite3_bind_int64(s, 10, store_now());
+	sqlite3_bind_int64(s, 11, (int64_t)seq);
+	if (step_done(st, s, "recording the conflict", cause) != 0)
+		return -1;
+	if (sqlite3_changes(st->db) > 0)
+		st->stats.conflicts++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ events, bootstrap, pull */
+
+static json_t *
+event_json(sqlite3_stmt *s)
+{
+	/* id, venue_id, name, starts_at, doors_at, currency, reentry, venue name */
+	return json_pack("{s:I,s:I,s:s,s:I,s:I,s:s,s:b,s:s}",
+	    "id", (json_int_t)sqlite3_column_int64(s, 0),
+	    "venue", (json_int_t)sqlite3_column_int64(s, 1),
+	    "name", (const char *)sqlite3_column_text(s, 2),
+	    "starts_at", (json_int_t)sqlite3_column_int64(s, 3),
+	    "doors_at", (json_int_t)sqlite3_column_int64(s, 4),
+	    "currency", (const char *)sqlite3_column_text(s, 5),
+	    "reentry", sqlite3_column_int(s, 6),
+	    "venue_name", (const char *)sqlite3_column_text(s, 7));
+}
+#define EVENT_COLUMNS "events.id, events.venue_id, events.name, events.starts_at, " \
+	"events.doors_at, events.currency, events.reentry, venues.name"
+
+int
+store_events(struct store *st, json_t **reply, char **cause)
+{
+	sqlite3_stmt *s;
+	json_t *a = json_array();
+
+	(void)cause;
+	lock(st);
+	s = db_prepare(st->db, "SELECT " EVENT_COLUMNS " FROM events JOIN venues ON "
+	    "venues.id = events.venue_id ORDER BY events.starts_at, events.id");
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(a, event_json(s));
+	sqlite3_finalize(s);
+	unlock(st);
+	*reply = json_pack("{s:o,s:I}", "events", a, "server_time", (json_int_t)store_now());
+	return STORE_OK;
+}
+
+static json_t *
+devices_since(struct store *st, uint64_t since, uint64_t upto)
+{
+	sqlite3_stmt *s;
+	json_t *a = json_array();
+
+	s = db_prepare(st->db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE seq > ? AND seq <= ? "
+	    "AND state != 'pending' ORDER BY id");
+	sqlite3_bind_int64(s, 1, (int64_t)since);
+	sqlite3_bind_int64(s, 2, (int64_t)upto);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(a, device_json(s));
+	sqlite3_finalize(s);
+	return a;
+}
+
+static json_t *
+conflicts_since(struct store *st, uint64_t since, uint64_t upto, uint32_t event)
+{
+	sqlite3_stmt *s;
+	json_t *a = json_array(), *j;
+	struct conflict c;
+
+	s = db_prepare(st->db, "SELECT id, event_id, seat_id, kind, winner_device, winner_at, "
+	    "loser_device, loser_at, loser_key_id, loser_serial FROM conflicts WHERE seq > ? "
+	    "AND seq <= ? AND (? = 0 OR event_id = ?) ORDER BY seq");
+	sqlite3_bind_int64(s, 1, (int64_t)since);
+	sqlite3_bind_int64(s, 2, (int64_t)upto);
+	sqlite3_bind_int64(s, 3, event);
+	sqlite3_bind_int64(s, 4, event);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		memset(&c, 0, sizeof c);
+		c.event_id = (uint32_t)sqlite3_column_int64(s, 1);
+		c.seat_id = (uint32_t)sqlite3_column_int64(s, 2);
+		c.kind = (enum conflict_kind)conflict_kind_parse(
+		    (const char *)sqlite3_column_text(s, 3));
+		c.winner_device = (uint32_t)sqlite3_column_int64(s, 4);
+		c.winner_at = sqlite3_column_int64(s, 5);
+		c.loser_device = (uint32_t)sqlite3_column_int64(s, 6);
+		c.loser_at = sqlite3_column_int64(s, 7);
+		c.loser_key_id = (uint32_t)sqlite3_column_int64(s, 8);
+		c.loser_serial = (uint32_t)sqlite3_column_int64(s, 9);
+		j = proto_conflict_to_json(&c);
+		json_object_set_new(j, "id", json_integer(sqlite3_column_int64(s, 0)));
+		json_array_append_new(a, j);
+	}
+	sqlite3_finalize(s);
+	return a;
+}
+
+int
+store_bootstrap(struct store *st, uint32_t event, json_t **reply, char **cause)
+{
+	sqlite3_stmt *s;
+	json_t *ev = NULL, *tiers, *seats, *states, *j;
+	struct seat_rec r;
+	char *roothex;
+	uint64_t cursor;
+
+	lock(st);
+	cursor = st->seq;
+	s = db_prepare(st->db, "SELECT " EVENT_COLUMNS " FROM events JOIN venues ON "
+	    "venues.id = events.venue_id WHERE events.id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		ev = event_json(s);
+	sqlite3_finalize(s);
+	if (ev == NULL) {
+		unlock(st);
+		return set_cause(cause, "no event %" PRIu32, event), STORE_NOTFOUND;
+	}
+
+	tiers = json_array();
+	s = db_prepare(st->db, "SELECT idx, name, price, (SELECT group_concat(section, ',') FROM "
+	    "tier_sections WHERE tier_sections.event_id = tiers.event_id AND tier_idx = idx) "
+	    "FROM tiers WHERE event_id = ? ORDER BY idx");
+	sqlite3_bind_int64(s, 1, event);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *secs = (const char *)sqlite3_column_text(s, 3);
+
+		json_array_append_new(tiers, json_pack("{s:i,s:s,s:I,s:s}",
+		    "idx", sqlite3_column_int(s, 0), "name", (const char *)sqlite3_column_text(s, 1),
+		    "price", (json_int_t)sqlite3_column_int64(s, 2),
+		    "sections", secs != NULL ? secs : ""));
+	}
+	sqlite3_finalize(s);
+
+	/* Seats as arrays [id, section, row, number, ga]: 20,000 seats stay well under 1 MB. */
+	seats = json_array();
+	s = db_prepare(st->db, "SELECT seats.id, section, row, number, ga FROM seats JOIN events "
+	    "ON events.venue_id = seats.venue_id WHERE events.id = ? ORDER BY seats.id");
+	sqlite3_bind_int64(s, 1, event);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_array_append_new(seats, json_pack("[I,s,s,I,i]",
+		    (json_int_t)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 2), (json_int_t)sqlite3_column_int64(s, 3),
+		    sqlite3_column_int(s, 4)));
+	}
+	sqlite3_finalize(s);
+
+	states = json_array();
+	s = db_prepare(st->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	seat_rec_init(&r, 0, 0);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (rec_from_row(s, &r, NULL) == 0)
+			json_array_append_new(states, proto_rec_to_json(&r));
+	}
+	seat_rec_free(&r);
+	sqlite3_finalize(s);
+
+	j = conflicts_since(st, 0, cursor, event);
+	roothex = keys_hex(st->root->pk, KEYS_PUBLICBYTES);
+	*reply = json_pack("{s:i,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I}",
+	    "version", PROTO_VERSION, "root_pk", roothex, "cursor", (json_int_t)cursor,
+	    "event", ev, "tiers", tiers, "seats", seats, "states", states,
+	    "devices", devices_since(st, 0, cursor), "conflicts", j,
+	    "server_time", (json_int_t)store_now());
+	free(roothex);
+	unlock(st);
+	return STORE_OK;
+}
+
+int
+store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int limit,
+    json_t **reply, char **cause)
+{
+	struct timespec deadline;
+	sqlite3_stmt *s;
+	struct seat_rec r;
+	json_t *seats;
+	uint64_t upto, last = since;
+	int n = 0, more = 0;
+
+	(void)cause;
+	if (limit <= 0 || limit > PROTO_PULL_PAGE)
+		limit = PROTO_PULL_PAGE;
+	if (wait > PROTO_MAX_WAIT)
+		wait = PROTO_MAX_WAIT;
+	lock(st);
+	if (wait > 0 && st->seq <= since) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += wait;
+		st->stats.pull_waiters++;
+		while (st->seq <= since && !st->stopping) {
+			if (pthread_cond_timedwait(&st->changed, &st->mu, &deadline) == ETIMEDOUT)
+				break;
+		}
+		st->stats.pull_waiters--;
+	}
+	upto = st->seq;
+
+	seats = json_array();
+	s = db_prepare(st->db, "SELECT " REC_COLUMNS ", seq FROM seat_state WHERE seq > ? AND "
+	    "seq <= ? AND (? = 0 OR event_id = ?) ORDER BY seq LIMIT ?");
+	sqlite3_bind_int64(s, 1, (int64_t)since);
+	sqlite3_bind_int64(s, 2, (int64_t)upto);
+	sqlite3_bind_int64(s, 3, event);
+	sqlite3_bind_int64(s, 4, event);
+	sqlite3_bind_int(s, 5, limit + 1);
+	seat_rec_init(&r, 0, 0);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n == limit) {
+			more = 1;
+			break;
+		}
+		last = (uint64_t)sqlite3_column_int64(s, 16);
+		if (rec_from_row(s, &r, NULL) == 0)
+			json_array_append_new(seats, proto_rec_to_json(&r));
+		n++;
+	}
+	seat_rec_free(&r);
+	sqlite3_finalize(s);
+	if (more)
+		upto = last;
+
+	*reply = json_pack("{s:I,s:b,s:o,s:o,s:o,s:I}", "cursor", (json_int_t)upto,
+	    "more", more, "seats", seats, "devices", devices_since(st, since, upto),
+	    "conflicts", conflicts_since(st, since, upto, event),
+	    "server_time", (json_int_t)store_now());
+	unlock(st);
+	return STORE_OK;
+}
+
+/* ------------------------------------------------------------------ operations */
+
+static int
+role_may(int role, enum op_kind k)
+{
+	if (k == OP_SELL || k == OP_REFUND)
+		return role == ROLE_BOXOFFICE;
+	return role == ROLE_GATE;
+}
+
+static enum seat_state
+kind_state(enum op_kind k)
+{
+	switch (k) {
+	case OP_SELL:
+		return SEAT_SOLD;
+	case OP_ADMIT:
+		return SEAT_ADMITTED;
+	case OP_EXIT:
+		return SEAT_EXITED;
+	case OP_REFUND:
+		break;
+	}
+	return SEAT_VOID;
+}
+
+static void
+ops_free(struct op *ops, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		op_free(&ops[i]);
+	free(ops);
+}
+
+/* Parse a JSON array of operations, all from device d, all of kinds its role may do. */
+static int
+ops_parse(const struct store_device *d, const json_t *a, int max, struct op **out, size_t *n,
+    char **cause)
+{
+	struct op *ops;
+	size_t i, count;
+	char where[32];
+
+	if (!json_is_array(a))
+		return set_cause(cause, "ops: want an array of operations"), STORE_BAD;
+	count = json_array_size(a);
+	if (count == 0)
+		return set_cause(cause, "ops: empty"), STORE_BAD;
+	if (count > (size_t)max)
+		return set_cause(cause, "ops: %zu operations, at most %d in one request", count,
+		    max), STORE_BAD;
+	ops = xcalloc(count, sizeof *ops);
+	for (i = 0; i < count; i++) {
+		snprintf(where, sizeof where, "ops[%zu]", i);
+		if (proto_op_from_json(json_array_get(a, i), where, &ops[i], cause) != 0)
+			goto bad;
+		if (ops[i].device_id != d->id) {
+			set_cause(cause, "%s.dev: operation of device %" PRIu32 " sent by device %"
+			    PRIu32, where, ops[i].device_id, d->id);
+			goto forbidden;
+		}
+		if (!role_may(d->role, ops[i].kind)) {
+			set_cause(cause, "%s: a %s may not %s", where, role_name(d->role),
+			    op_kind_name(ops[i].kind));
+			goto forbidden;
+		}
+		if (ops[i].seq == 0) {
+			set_cause(cause, "%s.seq: must be at least 1", where);
+			goto bad;
+		}
+		if (ops[i].rec.state != kind_state(ops[i].kind) ||
+		    ops[i].rec.changed_by != d->id || vv_get(&ops[i].rec.vv, d->id) == 0 ||
+		    (ops[i].kind == OP_SELL && ops[i].rec.key_id != d->id)) {
+			set_cause(cause, "%s.rec: not the seat as a %s by device %" PRIu32
+			    " leaves it", where, op_kind_name(ops[i].kind), d->id);
+			goto bad;
+		}
+	}
+	*out = ops;
+	*n = count;
+	return STORE_OK;
+bad:
+	ops_free(ops, count);
+	return STORE_BAD;
+forbidden:
+	ops_free(ops, count);
+	return STORE_FORBIDDEN;
+}
+
+/* The result recorded for a dot, or NULL when the dot is new. Newly allocated. */
+static char *
+dot_result(struct store *st, uint32_t dev, uint32_t seq)
+{
+	sqlite3_stmt *s;
+	char *r = NULL;
+
+	s = db_prepare(st->db, "SELECT result FROM ops WHERE device_id = ? AND seq = ?");
+	sqlite3_bind_int64(s, 1, dev);
+	sqlite3_bind_int64(s, 2, seq);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return r;
+}
+
+static int
+dot_save(struct store *st, const struct op *o, const char *result, char **cause)
+{
+	sqlite3_stmt *s;
+
+	s = db_prepare(st->db, "INSERT INTO ops(device_id, seq, kind, event_id, seat_id, at, "
+	    "result, pay, price, order_no, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(s, 1, o->device_id);
+	sqlite3_bind_int64(s, 2, o->seq);
+	sqlite3_bind_text(s, 3, op_kind_name(o->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, o->rec.event_id);
+	sqlite3_bind_int64(s, 5, o->rec.seat_id);
+	sqlite3_bind_int64(s, 6, o->at);
+	sqlite3_bind_text(s, 7, result, -1, SQLITE_STATIC);
+	if (o->pay[0] != '\0')
+		sqlite3_bind_text(s, 8, o->pay, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, o->rec.price);
+	if (o->order != 0)
+		sqlite3_bind_int64(s, 10, o->order);
+	sqlite3_bind_int64(s, 11, store_now());
+	return step_done(st, s, "recording the operation", cause);
+}
+
+static json_t *
+dot_json(const struct op *o, const char *result)
+{
+	return json_pack("{s:[I,I],s:s}", "dot", (json_int_t)o->device_id, (json_int_t)o->seq,
+	    "result", result);
+}
+
+/* A lease or hold of this seat is spent once the device has sold it. */
+static int
+spend_reservations(struct store *st, uint32_t event, uint32_t seat, char **cause)
+{
+	sqlite3_stmt *s;
+
+	s = db_prepare(st->db, "DELETE FROM leases WHERE event_id = ? AND seat_id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	if (step_done(st, s, "spending the lease", cause) != 0)
+		return -1;
+	s = db_prepare(st->db, "DELETE FROM holds WHERE event_id = ? AND seat_id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	return step_done(st, s, "releasing the hold", cause);
+}
+
+/* Push: merge one operation. Appends its result to results. */
+static int
+push_one(struct store *st, const struct op *o, json_t *results, char **cause)
+{
+	struct seat_rec cur;
+	struct conflict c;
+	enum merge_result m;
+	const char *result;
+	char *known, *why = NULL;
+	uint64_t seq;
+	json_t *j;
+
+	if ((known = dot_result(st, o->device_id, o->seq)) != NULL) {
+		json_array_append_new(results, dot_json(o, "known"));
+		free(known);
+		st->stats.ops_known++;
+		return 0;
+	}
+	if (seat_check(st, o->rec.event_id, o->rec.seat_id, NULL, 0, &why) != 0) {
+		j = dot_json(o, "rejected");
+		json_object_set_new(j, "reason", json_string(why));
+		json_array_append_new(results, j);
+		free(why);
+		return dot_save(st, o, "rejected", cause);
+	}
+	if (rec_load(st, o->rec.event_id, o->rec.seat_id, &cur, cause) != 0) {
+		seat_rec_free(&cur);
+		return -1;
+	}
+	m = merge_seat(&cur, &o->rec, &c);
+	if (m != MERGE_KNOWN) {
+		if (next_seq(st, &seq, cause) != 0 || rec_save(st, &cur, seq, cause) != 0)
+			goto fail;
+	}
+	if (c.kind != CONFLICT_NONE) {
+		if (next_seq(st, &seq, cause) != 0 || conflict_save(st, &c, seq, cause) != 0)
+			goto fail;
+	}
+	if (o->kind == OP_SELL && seat_rec_same_sale(&cur, &o->rec) &&
+	    spend_reservations(st, o->rec.event_id, o->rec.seat_id, cause) != 0)
+		goto fail;
+	switch (m) {
+	case MERGE_KNOWN:
+		result = "known";
+		st->stats.ops_known++;
+		break;
+	case MERGE_TAKEN:
+		result = "applied";
+		st->stats.ops_applied++;
+		break;
+	default:
+		result = c.kind != CONFLICT_NONE ? "conflict" : "merged";
+		st->stats.ops_applied++;
+		break;
+	}
+	if (dot_save(st, o, result, cause) != 0)
+		goto fail;
+	j = dot_json(o, result);
+	if (c.kind != CONFLICT_NONE) {
+		json_object_set_new(j, "conflict", proto_conflict_to_json(&c));
+		json_object_set_new(j, "won", json_boolean(
+		    cur.state == o->rec.state && seat_rec_same_sale(&cur, &o->rec) &&
+		    cur.admitted_by == o->rec.admitted_by));
+	}
+	json_object_set_new(j, "rec", proto_rec_to_json(&cur));
+	json_array_append_new(results, j);
+	seat_rec_free(&cur);
+	return 0;
+fail:
+	seat_rec_free(&cur);
+	return -1;
+}
+
+int
+store_push(struct store *st, const struct store_device *d, const json_t *a, json_t **reply,
+    char **cause)
+{
+	struct op *ops;
+	json_t *results;
+	size_t n, i;
+	uint64_t seq0;
+	int rc;
+
+	if ((rc = ops_parse(d, a, PROTO_MAX_OPS, &ops, &n, cause)) != STORE_OK)
+		return rc;
+	results = json_array();
+	lock(st);
+	seq0 = st->seq;
+	if (db_begin(st->db, cause) != 0)
+		goto fail_unlock;
+	for (i = 0; i < n; i++) {
+		if (push_one(st, &ops[i], results, cause) != 0)
+			goto fail;
+	}
+	{
+		/* The sequence as it stands inside this transaction. */
+		sqlite3_stmt *s = db_prepare(st->db, "SELECT value FROM meta WHERE key = 'seq'");
+		uint64_t seq = seq0;
+
+		if (sqlite3_step(s) == SQLITE_ROW)
+			seq = (uint64_t)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		if (commit(st, seq, cause) != 0)
+			goto fail_unlock;
+	}
+	unlock(st);
+	ops_free(ops, n);
+	*reply = json_pack("{s:o,s:I}", "results", results, "server_time",
+	    (json_int_t)store_now());
+	return STORE_OK;
+fail:
+	db_rollback(st->db);
+fail_unlock:
+	unlock(st);
+	ops_free(ops, n);
+	json_decref(results);
+	return STORE_ERROR;
+}
+
+/* ------------------------------------------------------------------ online admit and sell */
+
+static int
+event_reentry(struct store *st, uint32_t event)
+{
+	sqlite3_stmt *s;
+	int r = 0;
+
+	s = db_prepare(st->db, "SELECT reentry FROM events WHERE id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Why the seat as the server has it refuses this entry or exit; NULL if it does not. */
+static const char *
+admit_refusal(const struct seat_rec *cur, const struct op *o, int reentry)
+{
+	const struct seat_rec *t = &o->rec;
+
+	if (cur->state == SEAT_VOID && cur->generation >= t->generation)
+		return "void";
+	if (seat_rec_has_sale(cur) && !seat_rec_same_sale(cur, t))
+		return "void";
+	if (o->kind == OP_EXIT)
+		return cur->state == SEAT_ADMITTED ? NULL : "not-inside";
+	if (cur->state == SEAT_ADMITTED)
+		return "already-admitted";
+	if (cur->state == SEAT_EXITED && !reentry)
+		return "already-admitted";
+	return NULL;
+}
+
+/* The device's entry in the joined vector must count this change. */
+static void
+rebase_vv(struct seat_rec *r, const struct seat_rec *cur, const struct seat_rec *mine,
+    uint32_t dev)
+{
+	struct vv v;
+
+	vv_init(&v);
+	vv_copy(&v, &cur->vv);
+	vv_join(&v, &mine->vv);
+	if (vv_get(&v, dev) <= vv_get(&cur->vv, dev))
+		vv_increment(&v, dev);
+	vv_free(&r->vv);
+	r->vv = v;
+}
+
+int
+store_admit(struct store *st, const struct store_device *d, const json_t *j, json_t **reply,
+    char **cause)
+{
+	struct seat_rec cur, next;
+	struct op *ops;
+	const struct op *o;
+	const char *why;
+	char *known;
+	uint64_t seq;
+	size_t n;
+	json_t *a;
+	int rc;
+
+	if (d->role != ROLE_GATE)
+		return set_cause(cause, "a %s may not admit", role_name(d->role)), STORE_FORBIDDEN;
+	a = json_pack("[O]", j);
+	rc = ops_parse(d, a, 1, &ops, &n, cause);
+	json_decref(a);
+	if (rc != STORE_OK)
+		return rc;
+	o = &ops[0];
+	if (o->kind != OP_ADMIT && o->kind != OP_EXIT) {
+		ops_free(ops, n);
+		return set_cause(cause, "op.kind: want admit or exit"), STORE_BAD;
+	}
+
+	lock(st);
+	seat_rec_init(&cur, 0, 0);
+	seat_rec_init(&next, 0, 0);
+	if (db_begin(st->db, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out_unlock;
+	}
+	if (seat_check(st, o->rec.event_id, o->rec.seat_id, NULL, 0, cause) != 0) {
+		rc = STORE_NOTFOUND;
+		goto out_rollback;
+	}
+	if (rec_load(st, o->rec.event_id, o->rec.seat_id, &cur, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out_rollback;
+	}
+	if ((known = dot_result(st, o->device_id, o->seq)) != NULL) {
+		/* A retry of an admission the server already decided. */
+		rc = strcmp(known, "applied") == 0 ? STORE_OK : STORE_REFUSED;
+		*reply = json_pack("{s:s,s:s,s:o}", "result", rc == STORE_OK ?
+		    (o->kind == OP_ADMIT ? "admitted" : "exited") : "refused",
+		    "reason", known, "rec", proto_rec_to_json(&cur));
+		free(known);
+		if (rc == STORE_REFUSED)
+			set_cause(cause, "refused before");
+		goto out_rollback;
+	}
+	if ((why = admit_refusal(&cur, o, event_reentry(st, o->rec.event_id))) != NULL) {
+		if (dot_save(st, o, why, cause) != 0 || commit(st, 0, cause) != 0) {
+			rc = STORE_ERROR;
+			goto out_unlock_only;
+		}
+		*reply = json_pack("{s:s,s:s,s:I,s:I,s:o}", "result", "refused", "reason", why,
+		    "by", (json_int_t)(cur.state == SEAT_VOID ? cur.changed_by : cur.admitted_by),
+		    "at", (json_int_t)(cur.state == SEAT_VOID ? cur.changed_at : cur.admitted_at),
+		    "rec", proto_rec_to_json(&cur));
+		set_cause(cause, "%s", why);
+		rc = STORE_REFUSED;
+		goto out_unlock_only;
+	}
+
+	/* The sale as the server knows it, or (not seen yet) as the signed ticket proves it. */
+	seat_rec_copy(&next, seat_rec_has_sale(&cur) ? &cur : &o->rec);
+	next.state = o->rec.state;
+	next.changed_by = d->id;
+	next.changed_at = o->rec.changed_at;
+	next.moves = (uint16_t)(next.moves + 1);
+	if (o->kind == OP_ADMIT) {
+		next.admitted_by = d->id;
+		next.admitted_at = o->rec.admitted_at;
+	} else
+		next.exited_at = o->rec.exited_at;
+	rebase_vv(&next, &cur, &o->rec, d->id);
+	if (next_seq(st, &seq, cause) != 0 || rec_save(st, &next, seq, cause) != 0 ||
+	    dot_save(st, o, "applied", cause) != 0) {
+		rc = STORE_ERROR;
+		goto out_rollback;
+	}
+	if (commit(st, seq, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out_unlock_only;
+	}
+	st->stats.ops_applied++;
+	*reply = json_pack("{s:s,s:o}", "result", o->kind == OP_ADMIT ? "admitted" : "exited",
+	    "rec", proto_rec_to_json(&next));
+	rc = STORE_OK;
+	goto out_unlock_only;
+
+out_rollback:
+	db_rollback(st->db);
+out_unlock_only:
+out_unlock:
+	unlock(st);
+	seat_rec_free(&cur);
+	seat_rec_free(&next);
+	ops_free(ops, n);
+	return rc;
+}
+
+/* Who holds or leases the seat, other than device dev: 0 if nobody. */
+static uint32_t
+reserved_by_other(struct store *st, uint32_t event, uint32_t seat, uint32_t dev,
+    const char **what)
+{
+	sqlite3_stmt *s;
+	uint32_t other = 0;
+
+	s = db_prepare(st->db, "SELECT device_id, 'leased' FROM leases WHERE event_id = ?1 AND "
+	    "seat_id = ?2 AND device_id != ?3 UNION ALL SELECT device_id, 'held' FROM holds "
+	    "WHERE event_id = ?1 AND seat_id = ?2 AND device_id != ?3 AND until > ?4 LIMIT 1");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	sqlite3_bind_int64(s, 3, dev);
+	sqlite3_bind_int64(s, 4, store_now());
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		other = (uint32_t)sqlite3_column_int64(s, 0);
+		*what = strcmp((const char *)sqlite3_column_text(s, 1), "leased") == 0 ?
+		    "leased" : "held";
+	}
+	sqlite3_finalize(s);
+	return other;
+}
+
+/* The tier of the seat's section at this event, or -1 when no tier covers it. */
+static int
+seat_tier(struct store *st, uint32_t event, uint32_t seat)
+{
+	sqlite3_stmt *s;
+	int tier = -1;
+
+	s = db_prepare(st->db, "SELECT tier_idx FROM tier_sections JOIN seats ON "
+	    "seats.section = tier_sections.section WHERE tier_sections.event_id = ? AND "
+	    "seats.id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		tier = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return tier;
+}
+
+int
+store_sell(struct store *st, const struct store_device *d, const json_t *a, json_t **reply,
+    char **cause)
+{
+	struct seat_rec cur;
+	struct op *ops;
+	const char *what = NULL, *reason = NULL;
+	char label[VENUE_LABEL_MAX] = "";
+	uint32_t other = 0;
+	uint64_t seq = 0;
+	size_t n, i;
+	json_t *recs;
+	int rc, tier;
+
+	if (d->role != ROLE_BOXOFFICE)
+		return set_cause(cause, "a %s may not sell", role_name(d->role)), STORE_FORBIDDEN;
+	if ((rc = ops_parse(d, a, PROTO_MAX_SEATS, &ops, &n, cause)) != STORE_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (ops[i].kind != OP_SELL) {
+			ops_free(ops, n);
+			return set_cause(cause, "ops[%zu].kind: want sell", i), STORE_BAD;
+		}
+	}
+	recs = json_array();
+	seat_rec_init(&cur, 0, 0);
+	lock(st);
+	if (db_begin(st->db, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out_unlock;
+	}
+	for (i = 0; i < n; i++) {
+		struct op *o = &ops[i];
+		char *known;
+
+		if (seat_check(st, o->rec.event_id, o->rec.seat_id, label, sizeof label,
+		    cause) != 0) {
+			rc = STORE_NOTFOUND;
+			goto out_rollback;
+		}
+		seat_rec_free(&cur);
+		if (rec_load(st, o->rec.event_id, o->rec.seat_id, &cur, cause) != 0) {
+			rc = STORE_ERROR;
+			goto out_rollback;
+		}
+		if ((known = dot_result(st, o->device_id, o->seq)) != NULL) {
+			free(known);
+			json_array_append_new(recs, proto_rec_to_json(&cur));
+			continue;
+		}
+		tier = seat_tier(st, o->rec.event_id, o->rec.seat_id);
+		if (tier < 0)
+			reason = "not-for-sale";
+		else if (tier != o->rec.tier)
+			reason = "wrong-tier";
+		else if (seat_rec_has_sale(&cur))
+			reason = "sold";
+		else if ((other = reserved_by_other(st, o->rec.event_id, o->rec.seat_id, d->id,
+		    &what)) != 0)
+			reason = what;
+		else if (cur.state == SEAT_VOID && o->rec.generation <= cur.generation)
+			reason = "stale";
+		if (reason != NULL)
+			goto refused;
+		rebase_vv(&o->rec, &cur, &o->rec, d->id);
+		if (next_seq(st, &seq, cause) != 0 || rec_save(st, &o->rec, seq, cause) != 0 ||
+		    dot_save(st, o, "applied", cause) != 0 ||
+		    spend_reservations(st, o->rec.event_id, o->rec.seat_id, cause) != 0) {
+			rc = STORE_ERROR;
+			goto out_rollback;
+		}
+		json_array_append_new(recs, proto_rec_to_json(&o->rec));
+	}
+	if (commit(st, seq, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out_unlock;
+	}
+	st->stats.ops_applied += n;
+	*reply = json_pack("{s:s,s:o}", "result", "sold", "recs", recs);
+	recs = NULL;
+	rc = STORE_OK;
+	goto out_unlock;
+
+refused:
+	db_rollback(st->db);
+	*reply = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:o}", "result", "refused", "reason", reason,
+	    "seat", (json_int_t)ops[i].rec.seat_id, "label", label,
+	    "by", (json_int_t)(other != 0 ? other : cur.key_id),
+	    "at", (json_int_t)(other != 0 ? 0 : cur.sold_at), "rec", proto_rec_to_json(&cur));
+	set_cause(cause, "seat %s: %s", label, reason);
+	rc = STORE_REFUSED;
+	goto out_unlock;
+out_rollback:
+	db_rollback(st->db);
+out_unlock:
+	unlock(st);
+	seat_rec_free(&cur);
+	json_decref(recs);
+	ops_free(ops, n);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ holds and leases */
+
+/* Is the seat free to hold or lease for dev: not sold, not reserved by another device? */
+static const char *
+seat_unfree(struct store *st, uint32_t event, uint32_t seat, uint32_t dev, uint32_t *other,
+    char **cause)
+{
+	struct seat_rec cur;
+	const char *what = NULL;
+
+	*other = 0;
+	if (seat_check(st, event, seat, NULL, 0, cause) != 0)
+		return "no-such-seat";
+	if (seat_tier(st, event, seat) < 0)
+		return "not-for-sale";
+	if (rec_load(st, event, seat, &cur, cause) != 0) {
+		seat_rec_free(&cur);
+		return "error";
+	}
+	if (seat_rec_has_sale(&cur)) {
+		*other = cur.key_id;
+		seat_rec_free(&cur);
+		return "sold";
+	}
+	seat_rec_free(&cur);
+	if ((*other = reserved_by_other(st, event, seat, dev, &what)) != 0)
+		return what;
+	return NULL;
+}
+
+/* The event and the list of seat ids of a hold, release or lease request. */
+static int
+seats_parse(const json_t *req, uint32_t *event, uint32_t **seats, size_t *n, int required,
+    char **cause)
+{
+	json_t *a, *v;
+	size_t i;
+
+	if (!json_is_object(req))
+		return set_cause(cause, "request: want a JSON object"), STORE_BAD;
+	if (proto_get_u32(req, "event", "request", 1, event, cause) != 0)
+		return STORE_BAD;
+	a = json_object_get(req, "seats");
+	*seats = NULL;
+	*n = 0;
+	if (a == NULL) {
+		if (required)
+			return set_cause(cause, "request.seats: missing"), STORE_BAD;
+		return STORE_OK;
+	}
+	if (!json_is_array(a) || json_array_size(a) > PROTO_MAX_SEATS)
+		return set_cause(cause, "request.seats: want an array of at most %d seat ids",
+		    PROTO_MAX_SEATS), STORE_BAD;
+	*seats = xcalloc(json_array_size(a) + 1, sizeof **seats);
+	json_array_foreach(a, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+		    json_integer_value(v) > UINT32_MAX) {
+			free(*seats);
+			*seats = NULL;
+			return set_cause(cause, "request.seats[%zu]: not a seat id", i), STORE_BAD;
+		}
+		(*seats)[i] = (uint32_t)json_integer_value(v);
+	}
+	*n = json_array_size(a);
+	return STORE_OK;
+}
+
+static json_t *
+refusal(const char *reason, uint32_t seat, uint32_t other)
+{
+	return json_pack("{s:s,s:s,s:I,s:I}", "result", "refused", "reason", reason,
+	    "seat", (json_int_t)seat, "by", (json_int_t)other);
+}
+
+int
+store_hold(struct store *st, const struct store_device *d, const json_t *req, int release,
+    json_t **reply, char **cause)
+{
+	sqlite3_stmt *s;
+	uint32_t event, *seats, other;
+	const char *why;
+	int64_t seconds = HOLD_DEFAULT, until;
+	size_t n, i;
+	int rc;
+
+	if (d->role != ROLE_BOXOFFICE)
+		return set_cause(cause, "a %s may not hold seats", role_name(d->role)),
+		    STORE_FORBIDDEN;
+	if ((rc = seats_parse(req, &event, &seats, &n, !release, cause)) != STORE_OK)
+		return rc;
+	if (proto_get_i64(req, "seconds", "request", 0, &seconds, cause) != 0) {
+		free(seats);
+		return STORE_BAD;
+	}
+	if (seconds <= 0)
+		seconds = HOLD_DEFAULT;
+	if (seconds > HOLD_MAX)
+		seconds = HOLD_MAX;
+	until = store_now() + seconds;
+
+	lock(st);
+	if (db_begin(st->db, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	if (release) {
+		s = db_prepare(st->db, "DELETE FROM holds WHERE device_id = ? AND event_id = ? AND "
+		    "(? = 0 OR seat_id IN (SELECT value FROM json_each(?)))");
+		sqlite3_bind_int64(s, 1, d->id);
+		sqlite3_bind_int64(s, 2, event);
+		sqlite3_bind_int(s, 3, seats != NULL);
+		if (seats != NULL) {
+			char *list = json_dumps(json_object_get(req, "seats"), JSON_COMPACT);
+
+			sqlite3_bind_text(s, 4, list, -1, free);
+		}
+		if (step_done(st, s, "releasing holds", cause) != 0) {
+			rc = STORE_ERROR;
+			goto rollback;
+		}
+		*reply = json_pack("{s:s,s:i}", "result", "released", "released",
+		    sqlite3_changes(st->db));
+		goto commit;
+	}
+	for (i = 0; i < n; i++) {
+		if ((why = seat_unfree(st, event, seats[i], d->id, &other, cause)) != NULL) {
+			if (strcmp(why, "error") == 0) {
+				rc = STORE_ERROR;
+				goto rollback;
+			}
+			free(*cause);
+			*cause = NULL;
+			*reply = refusal(why, seats[i], other);
+			set_cause(cause, "seat %" PRIu32 ": %s", seats[i], why);
+			rc = strcmp(why, "no-such-seat") == 0 ? STORE_NOTFOUND : STORE_REFUSED;
+			goto rollback;
+		}
+		s = db_prepare(st->db, "INSERT OR REPLACE INTO holds VALUES(?, ?, ?, ?)");
+		sqlite3_bind_int64(s, 1, event);
+		sqlite3_bind_int64(s, 2, seats[i]);
+		sqlite3_bind_int64(s, 3, d->id);
+		sqlite3_bind_int64(s, 4, until);
+		if (step_done(st, s, "holding the seat", cause) != 0) {
+			rc = STORE_ERROR;
+			goto rollback;
+		}
+	}
+	*reply = json_pack("{s:s,s:O,s:I}", "result", "held", "seats",
+	    json_object_get(req, "seats"), "until", (json_int_t)until);
+commit:
+	if (commit(st, 0, cause) != 0) {
+		json_decref(*reply);
+		rc = STORE_ERROR;
+		goto out;
+	}
+	rc = STORE_OK;
+	goto out;
+rollback:
+	db_rollback(st->db);
+out:
+	unlock(st);
+	free(seats);
+	return rc;
+}
+
+/* This device's leases for the event, as an array of seat ids. */
+static json_t *
+leases_of(struct store *st, uint32_t dev, uint32_t event)
+{
+	sqlite3_stmt *s;
+	json_t *a = json_array();
+
+	s = db_prepare(st->db, "SELECT seat_id FROM leases WHERE device_id = ? AND event_id = ? "
+	    "ORDER BY seat_id");
+	sqlite3_bind_int64(s, 1, dev);
+	sqlite3_bind_int64(s, 2, event);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(a, json_integer(sqlite3_column_int64(s, 0)));
+	sqlite3_finalize(s);
+	return a;
+}
+
+/* Seat ids of a section, or of the free places of a GA area (at most max). */
+static size_t
+seats_of(struct store *st, uint32_t event, const char *section, int ga, uint32_t dev,
+    size_t max, uint32_t **out)
+{
+	sqlite3_stmt *s;
+	size_t n = 0, cap = 64;
+	uint32_t *ids = xcalloc(cap, sizeof *ids);
+
+	s = db_prepare(st->db, "SELECT seats.id FROM seats JOIN events ON events.venue_id = "
+	    "seats.venue_id WHERE events.id = ?1 AND seats.section = ?2 AND (?3 = 0 OR (ga AND "
+	    "NOT EXISTS (SELECT 1 FROM seat_state WHERE event_id = ?1 AND seat_id = seats.id AND "
+	    "state IN ('sold','admitted','exited')) AND NOT EXISTS (SELECT 1 FROM leases WHERE "
+	    "event_id = ?1 AND seat_id = seats.id AND device_id != ?4) AND NOT EXISTS (SELECT 1 "
+	    "FROM holds WHERE event_id = ?1 AND seat_id = seats.id AND device_id != ?4 AND "
+	    "until > ?5))) ORDER BY seats.id");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_text(s, 2, section, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, ga);
+	sqlite3_bind_int64(s, 4, dev);
+	sqlite3_bind_int64(s, 5, store_now());
+	while (n < max && sqlite3_step(s) == SQLITE_ROW) {
+		if (n == cap) {
+			cap *= 2;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = (uint32_t)sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	*out = ids;
+	return n;
+}
+
+int
+store_lease(struct store *st, const struct store_device *d, const json_t *req, json_t **reply,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	const char *section = NULL, *area = NULL, *why;
+	uint32_t event, *seats = NULL, other, want = 0;
+	size_t n = 0, i, leased = 0;
+	int rc, all_or_nothing = 1;
+
+	if (d->role != ROLE_BOXOFFICE)
+		return set_cause(cause, "a %s may not lease seats", role_name(d->role)),
+		    STORE_FORBIDDEN;
+	if ((rc = seats_parse(req, &event, &seats, &n, 0, cause)) != STORE_OK)
+		return rc;
+	if (proto_get_str(req, "section", "request", 0, &section, cause) != 0 ||
+	    proto_get_str(req, "area", "request", 0, &area, cause) != 0 ||
+	    proto_get_u32(req, "ga", "request", 0, &want, cause) != 0) {
+		free(seats);
+		return STORE_BAD;
+	}
+	if ((seats != NULL) + (section != NULL) + (area != NULL) != 1 || (area != NULL) != (want > 0)) {
+		free(seats);
+		return set_cause(cause, "request: give seats, a section, or ga with an area"),
+		    STORE_BAD;
+	}
+	lock(st);
+	if (section != NULL) {
+		n = seats_of(st, event, section, 0, d->id, SIZE_MAX, &seats);
+		all_or_nothing = 0;
+		if (n == 0) {
+			unlock(st);
+			free(seats);
+			return set_cause(cause, "event %" PRIu32 " has no section \"%s\"", event,
+			    section), STORE_NOTFOUND;
+		}
+	} else if (area != NULL) {
+		n = seats_of(st, event, area, 1, d->id, want, &seats);
+		if (n < want) {
+			unlock(st);
+			free(seats);
+			*reply = json_pack("{s:s,s:s,s:I}", "result", "refused", "reason",
+			    "not-enough-places", "free", (json_int_t)n);
+			return set_cause(cause, "area %s has only %zu free places", area, n),
+			    STORE_REFUSED;
+		}
+	}
+	if (db_begin(st->db, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((why = seat_unfree(st, event, seats[i], d->id, &other, cause)) != NULL) {
+			if (strcmp(why, "error") == 0) {
+				rc = STORE_ERROR;
+				goto rollback;
+			}
+			free(*cause);
+			*cause = NULL;
+			if (!all_or_nothing)
+				continue;
+			*reply = refusal(why, seats[i], other);
+			set_cause(cause, "seat %" PRIu32 ": %s", seats[i], why);
+			rc = strcmp(why, "no-such-seat") == 0 ? STORE_NOTFOUND : STORE_REFUSED;
+			goto rollback;
+		}
+		s = db_prepare(st->db, "INSERT OR IGNORE INTO leases VALUES(?, ?, ?, ?)");
+		sqlite3_bind_int64(s, 1, event);
+		sqlite3_bind_int64(s, 2, seats[i]);
+		sqlite3_bind_int64(s, 3, d->id);
+		sqlite3_bind_int64(s, 4, store_now());
+		if (step_done(st, s, "leasing the seat", cause) != 0) {
+			rc = STORE_ERROR;
+			goto rollback;
+		}
+		leased++;
+	}
+	if (commit(st, 0, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	*reply = json_pack("{s:s,s:I,s:o}", "result", "leased", "leased", (json_int_t)leased,
+	    "seats", leases_of(st, d->id, event));
+	rc = STORE_OK;
+	goto out;
+rollback:
+	db_rollback(st->db);
+out:
+	unlock(st);
+	free(seats);
+	return rc;
+}
+
+int
+store_lease_return(struct store *st, const struct store_device *d, const json_t *req,
+    json_t **reply, char **cause)
+{
+	sqlite3_stmt *s;
+	uint32_t event, *seats;
+	size_t n;
+	int rc, returned;
+
+	if (d->role != ROLE_BOXOFFICE)
+		return set_cause(cause, "a %s has no leases", role_name(d->role)), STORE_FORBIDDEN;
+	if ((rc = seats_parse(req, &event, &seats, &n, 0, cause)) != STORE_OK)
+		return rc;
+	lock(st);
+	s = db_prepare(st->db, "DELETE FROM leases WHERE device_id = ? AND event_id = ? AND "
+	    "(? = 0 OR seat_id IN (SELECT value FROM json_each(?)))");
+	sqlite3_bind_int64(s, 1, d->id);
+	sqlite3_bind_int64(s, 2, event);
+	sqlite3_bind_int(s, 3, seats != NULL);
+	if (seats != NULL)
+		sqlite3_bind_text(s, 4, json_dumps(json_object_get(req, "seats"), JSON_COMPACT),
+		    -1, free);
+	if (step_done(st, s, "returning leases", cause) != 0) {
+		unlock(st);
+		free(seats);
+		return STORE_ERROR;
+	}
+	returned = sqlite3_changes(st->db);
+	*reply = json_pack("{s:s,s:i,s:o}", "result", "returned", "returned", returned,
+	    "seats", leases_of(st, d->id, event));
+	unlock(st);
+	free(seats);
+	return STORE_OK;
+}

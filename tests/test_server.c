@@ -1,0 +1,706 @@
+/*
+ * test_server.c: the sync server for real: libmicrohttpd on 127.0.0.1 (a port it picks), a
+ * store in a temporary folder, devices that enroll and call it over HTTP with libcurl.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "client.h"
+#include "reqsign.h"
+#include "server.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define BO1 0
+#define BO2 1
+#define GATE1 2
+#define GATE2 3
+#define NDEV 4
+
+struct dev {
+	uint32_t        id;
+	struct keypair *kp;
+	struct client  *c;
+	uint32_t        seq;
+};
+
+static char            dir[] = "/tmp/tessera-test-server-XXXXXX";
+static char            dbpath[256];
+static char            url[64];
+static struct store   *st;
+static struct server  *srv;
+static struct dev      devs[NDEV];
+static uint32_t        event_id;
+static uint32_t        seat_a11, seat_a12, seat_a13, seat_b11;
+static char           *codes[NDEV];
+
+static uint32_t
+seat_id(const char *label)
+{
+	sqlite3_stmt *s;
+	uint32_t id = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM seats WHERE label = ?",
+	    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, label, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = (uint32_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	assert_true(id != 0);
+	return id;
+}
+
+static int
+setup(void **state)
+{
+	static const char venue_text[] =
+	    "venue,Test Hall\nrow,A,1,1-10\nrow,B,1,1-10\nga,FLOOR,20\n";
+	struct server_config cfg = { "127.0.0.1", 0, NULL, NULL, 0, 0 };
+	struct store_tier tiers[2];
+	char sa[] = "A", sb[] = "B", sf[] = "FLOOR", n1[] = "Stalls", n2[] = "Standard";
+	char *stalls[] = { sa, NULL }, *rest[] = { sb, sf, NULL };
+	struct store_event ev;
+	struct keypair *root;
+	struct venue *v;
+	uint32_t vid;
+	char *cause = NULL;
+	int i, roles[NDEV] = { ROLE_BOXOFFICE, ROLE_BOXOFFICE, ROLE_GATE, ROLE_GATE };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(dbpath, sizeof dbpath, "%s/central.db", dir);
+	if (store_create(dbpath, &root, &cause) != 0)
+		fail_msg("store_create: %s", cause);
+	keypair_free(root);
+	if (store_open(dbpath, &st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+	if (venue_parse(venue_text, sizeof venue_text - 1, "test", &v, &cause) != 0)
+		fail_msg("venue: %s", cause);
+	assert_int_equal(store_venue_import(st, v, &vid, &cause), 0);
+	venue_free(v);
+	memset(&ev, 0, sizeof ev);
+	tiers[0].name = n1;
+	tiers[0].price = 4500;
+	tiers[0].sections = stalls;
+	tiers[1].name = n2;
+	tiers[1].price = 2500;
+	tiers[1].sections = rest;
+	ev.venue_id = vid;
+	ev.name = "Opening night";
+	ev.starts_at = time(NULL) + 3600;
+	ev.doors_at = time(NULL);
+	ev.currency = "EUR";
+	ev.tiers = tiers;
+	ev.ntiers = 2;
+	assert_int_equal(store_event_create(st, &ev, &event_id, &cause), 0);
+	seat_a11 = seat_id("A-1-1");
+	seat_a12 = seat_id("A-1-2");
+	seat_a13 = seat_id("A-1-3");
+	seat_b11 = seat_id("B-1-1");
+	for (i = 0; i < NDEV; i++) {
+		assert_int_equal(store_device_add(st, roles[i], "dev", NULL, &devs[i].id, &codes[i],
+		    &cause), 0);
+		devs[i].kp = keypair_generate();
+	}
+	if (server_start(st, &cfg, &srv, &cause) != 0)
+		fail_msg("server_start: %s", cause);
+	snprintf(url, sizeof url, "http://127.0.0.1:%u", server_port(srv));
+	for (i = 0; i < NDEV; i++)
+		devs[i].c = client_new(url, devs[i].id, devs[i].kp);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+	int i;
+
+	(void)state;
+	for (i = 0; i < NDEV; i++) {
+		client_free(devs[i].c);
+		keypair_free(devs[i].kp);
+		free(codes[i]);
+	}
+	server_stop(srv);
+	store_close(st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Call and expect a status; returns the reply (caller decrefs). */
+static json_t *
+call(struct client *c, const char *method, const char *path, json_t *body, long want)
+{
+	json_t *reply = NULL;
+	char *cause = NULL, *dump;
+	long status = 0;
+
+	if (client_call(c, method, path, body, &status, &reply, &cause) != 0)
+		fail_msg("%s %s: %s", method, path, cause);
+	if (status != want) {
+		dump = json_dumps(reply, JSON_COMPACT);
+		fail_msg("%s %s: status %ld, want %ld: %s", method, path, status, want, dump);
+	}
+	json_decref(body);
+	return reply;
+}
+
+static json_t *
+enroll_body(int i)
+{
+	char *hex = keys_hex(devs[i].kp->pk, KEYS_PUBLICBYTES);
+	json_t *j = json_pack("{s:s,s:s}", "code", codes[i], "pk", hex);
+
+	free(hex);
+	return j;
+}
+
+static void
+test_enroll_once(void **state)
+{
+	struct client *anon = client_new(url, 0, NULL);
+	json_t *r;
+	int i;
+
+	(void)state;
+	for (i = 0; i < NDEV; i++) {
+		r = call(anon, "POST", "/v1/enroll", enroll_body(i), 200);
+		assert_int_equal(json_integer_value(json_object_get(r, "device")), devs[i].id);
+		assert_int_equal(strlen(json_string_value(json_object_get(r, "cert"))),
+		    2 * CERT_BYTES);
+		json_decref(r);
+	}
+	/* A code works once. */
+	r = call(anon, "POST", "/v1/enroll", enroll_body(0), 403);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "used"));
+	json_decref(r);
+	json_decref(call(anon, "POST", "/v1/enroll", json_pack("{s:s,s:s}", "code", "nope",
+	    "pk", "00"), 400));
+	json_decref(call(anon, "POST", "/v1/enroll", json_pack("{s:s}", "code",
+	    "AAAA-BBBB-CCCC"), 400));
+	client_free(anon);
+}
+
+static void
+test_health_and_errors(void **state)
+{
+	struct client *anon = client_new(url, 0, NULL);
+	json_t *r;
+
+	(void)state;
+	r = call(anon, "GET", "/healthz", NULL, 200);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	json_decref(call(anon, "GET", "/nowhere", NULL, 404));
+	json_decref(call(anon, "DELETE", "/v1/push", NULL, 405));
+	/* Unsigned: refused. */
+	json_decref(call(anon, "GET", "/v1/events", NULL, 401));
+	/* Malformed JSON from an enrolled device. */
+	r = call(devs[GATE1].c, "GET", "/v1/events", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(r, "events")), 1);
+	json_decref(r);
+	client_free(anon);
+}
+
+/* A raw request, with headers we choose: for what a well-behaved client never sends. */
+static long
+raw(const char *method, const char *path, const char *body, size_t len, struct dev *d,
+    int64_t when, const char *nonce_override, const uint8_t *sign_body, size_t sign_len)
+{
+	CURL *curl = curl_easy_init();
+	struct curl_slist *h = NULL;
+	struct reqsign rs;
+	char line[256], full[256];
+	long status = 0;
+	FILE *sink = fopen("/dev/null", "w");
+
+	snprintf(full, sizeof full, "%s%s", url, path);
+	curl_easy_setopt(curl, CURLOPT_URL, full);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
+	if (body != NULL) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	if (d != NULL) {
+		reqsign_sign(d->kp, method, path, when, sign_body, sign_len, &rs);
+		if (nonce_override != NULL)
+			snprintf(rs.nonce, sizeof rs.nonce, "%s", nonce_override);
+		if (nonce_override != NULL)     /* re-sign with the chosen nonce */
+			reqsign_sign(d->kp, method, path, when, sign_body, sign_len, &rs);
+		snprintf(line, sizeof line, "%s: %u", REQSIGN_H_DEVICE, d->id);
+		h = curl_slist_append(h, line);
+		snprintf(line, sizeof line, "%s: %s", REQSIGN_H_TIME, rs.time);
+		h = curl_slist_append(h, line);
+		snprintf(line, sizeof line, "%s: %s", REQSIGN_H_NONCE, rs.nonce);
+		h = curl_slist_append(h, line);
+		snprintf(line, sizeof line, "%s: %s", REQSIGN_H_SIG, rs.sig);
+		h = curl_slist_append(h, line);
+	}
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(curl);
+	fclose(sink);
+	return status;
+}
+
+/* The same signed request sent twice, byte for byte. */
+static void
+test_auth_failures(void **state)
+{
+	CURL *curl;
+	struct curl_slist *h = NULL;
+	struct reqsign rs;
+	struct keypair *other = keypair_generate();
+	struct dev impostor = { devs[GATE1].id, other, NULL, 0 };
+	char line[256], full[256];
+	long status;
+	int i;
+	FILE *sink = fopen("/dev/null", "w");
+
+	(void)state;
+	/* A bad signature: the right device id, another key. */
+	assert_int_equal(raw("GET", "/v1/events", NULL, 0, &impostor, time(NULL), NULL, NULL, 0),
+	    401);
+	/* Signed over another body than the one sent. */
+	assert_int_equal(raw("POST", "/v1/push", "{\"ops\":[]}", 10, &devs[GATE1], time(NULL),
+	    NULL, (const uint8_t *)"{}", 2), 401);
+	/* Expired: ten minutes ago, and ten minutes ahead. */
+	assert_int_equal(raw("GET", "/v1/events", NULL, 0, &devs[GATE1], time(NULL) - 600, NULL,
+	    NULL, 0), 401);
+	assert_int_equal(raw("GET", "/v1/events", NULL, 0, &devs[GATE1], time(NULL) + 600, NULL,
+	    NULL, 0), 401);
+	/* Unknown device. */
+	impostor.id = 999;
+	assert_int_equal(raw("GET", "/v1/events", NULL, 0, &impostor, time(NULL), NULL, NULL, 0),
+	    401);
+	keypair_free(other);
+
+	/* Replayed: identical headers twice; the first passes, the second is refused. */
+	reqsign_sign(devs[GATE1].kp, "GET", "/v1/events", time(NULL), NULL, 0, &rs);
+	snprintf(full, sizeof full, "%s/v1/events", url);
+	snprintf(line, sizeof line, "%s: %u", REQSIGN_H_DEVICE, devs[GATE1].id);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_TIME, rs.time);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_NONCE, rs.nonce);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_SIG, rs.sig);
+	h = curl_slist_append(h, line);
+	for (i = 0; i < 2; i++) {
+		curl = curl_easy_init();
+		curl_easy_setopt(curl, CURLOPT_URL, full);
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
+		assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_cleanup(curl);
+		assert_int_equal(status, i == 0 ? 200 : 401);
+	}
+	curl_slist_free_all(h);
+	fclose(sink);
+}
+
+static void
+test_clock_offset_corrected(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	/* The device believes it is an hour behind: refused once, corrected, accepted. */
+	client_set_clock_offset(devs[GATE2].c, -3600);
+	r = call(devs[GATE2].c, "GET", "/v1/events", NULL, 200);
+	json_decref(r);
+	assert_true(llabs(client_clock_offset(devs[GATE2].c)) < 5);
+}
+
+/* An operation: dev did kind to seat, on top of base (NULL: available). */
+static json_t *
+op(int d, enum op_kind kind, uint32_t seat, const struct seat_rec *base, uint32_t serial,
+    int64_t at)
+{
+	struct op o;
+	json_t *j;
+
+	op_init(&o);
+	if (base != NULL)
+		seat_rec_copy(&o.rec, base);
+	o.rec.event_id = event_id;
+	o.rec.seat_id = seat;
+	o.device_id = devs[d].id;
+	o.seq = ++devs[d].seq;
+	o.kind = kind;
+	o.at = at;
+	vv_increment(&o.rec.vv, devs[d].id);
+	o.rec.changed_by = devs[d].id;
+	o.rec.changed_at = at;
+	switch (kind) {
+	case OP_SELL:
+		o.rec.state = SEAT_SOLD;
+		o.rec.key_id = devs[d].id;
+		o.rec.serial = serial;
+		o.rec.sold_at = at;
+		o.rec.tier = seat == seat_b11 ? 1 : 0;
+		o.rec.price = seat == seat_b11 ? 2500 : 4500;
+		strcpy(o.pay, "cash");
+		break;
+	case OP_ADMIT:
+		o.rec.state = SEAT_ADMITTED;
+		o.rec.admitted_by = devs[d].id;
+		o.rec.admitted_at = at;
+		o.rec.moves++;
+		break;
+	case OP_EXIT:
+		o.rec.state = SEAT_EXITED;
+		o.rec.exited_at = at;
+		o.rec.moves++;
+		break;
+	case OP_REFUND:
+		o.rec.state = SEAT_VOID;
+		break;
+	}
+	j = proto_op_to_json(&o);
+	op_free(&o);
+	return j;
+}
+
+static void
+rec_of(json_t *j, struct seat_rec *r)
+{
+	char *cause = NULL;
+
+	if (proto_rec_from_json(j, "rec", r, &cause) != 0)
+		fail_msg("rec: %s", cause);
+}
+
+static void
+test_push_idempotent(void **state)
+{
+	json_t *batch, *r, *res;
+	int64_t now = time(NULL);
+	size_t i;
+
+	(void)state;
+	batch = json_array();
+	json_array_append_new(batch, op(BO1, OP_SELL, seat_a12, NULL, 1, now));
+	json_array_append_new(batch, op(BO1, OP_SELL, seat_a13, NULL, 2, now));
+	json_array_append_new(batch, op(BO1, OP_SELL, seat_b11, NULL, 3, now));
+
+	/* Cut in the middle: only the first operation arrives. */
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:[O]}", "ops",
+	    json_array_get(batch, 0)), 200);
+	res = json_object_get(r, "results");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 0), "result")),
+	    "applied");
+	json_decref(r);
+
+	/* Resent whole: the first is known, the rest applied. */
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:O}", "ops", batch), 200);
+	res = json_object_get(r, "results");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 0), "result")),
+	    "known");
+	for (i = 1; i < 3; i++)
+		assert_string_equal(json_string_value(json_object_get(json_array_get(res, i),
+		    "result")), "applied");
+	json_decref(r);
+
+	/* And again: nothing changes. */
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:O}", "ops", batch), 200);
+	res = json_object_get(r, "results");
+	for (i = 0; i < 3; i++)
+		assert_string_equal(json_string_value(json_object_get(json_array_get(res, i),
+		    "result")), "known");
+	json_decref(r);
+	json_decref(batch);
+}
+
+static void
+test_role_and_malformed(void **state)
+{
+	json_t *r;
+	char *big;
+	size_t n = PROTO_MAX_BODY + 100;
+
+	(void)state;
+	/* A gate may not sell; a box office may not admit. */
+	json_decref(call(devs[GATE1].c, "POST", "/v1/push", json_pack("{s:[o]}", "ops",
+	    op(GATE1, OP_SELL, seat_a11, NULL, 1, time(NULL))), 403));
+	devs[GATE1].seq--;
+	json_decref(call(devs[GATE1].c, "POST", "/v1/sell", json_pack("{s:[o]}", "ops",
+	    op(GATE1, OP_SELL, seat_a11, NULL, 1, time(NULL))), 403));
+	devs[GATE1].seq--;
+	json_decref(call(devs[BO1].c, "POST", "/v1/admit", json_pack("{s:o}", "op",
+	    op(BO1, OP_ADMIT, seat_a11, NULL, 1, time(NULL))), 403));
+	devs[BO1].seq--;
+	/* Another device's dot. */
+	json_decref(call(devs[BO2].c, "POST", "/v1/push", json_pack("{s:[o]}", "ops",
+	    op(BO1, OP_SELL, seat_a11, NULL, 1, time(NULL))), 403));
+	devs[BO1].seq--;
+	/* Fields of the wrong type, unknown states, a body that is not JSON. */
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:[{s:s}]}", "ops", "dev", "x"),
+	    400);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "ops[0].dev"));
+	json_decref(r);
+	assert_int_equal(raw("POST", "/v1/push", "{\"ops\": [", 9, &devs[BO1], time(NULL), NULL,
+	    (const uint8_t *)"{\"ops\": [", 9), 400);
+	/* Over the size limit: refused, and the server still answers. */
+	big = xmalloc(n);
+	memset(big, ' ', n);
+	assert_int_equal(raw("POST", "/v1/push", big, n, &devs[BO1], time(NULL), NULL,
+	    (const uint8_t *)big, n), 413);
+	free(big);
+	json_decref(call(devs[BO1].c, "GET", "/v1/events", NULL, 200));
+	/* Bad query arguments. */
+	json_decref(call(devs[BO1].c, "GET", "/v1/pull?since=-4", NULL, 400));
+	json_decref(call(devs[BO1].c, "GET", "/v1/bootstrap?event=999", NULL, 404));
+}
+
+static void
+test_online_sell_and_admit_cas(void **state)
+{
+	struct seat_rec sold;
+	json_t *r;
+	int64_t now = time(NULL);
+
+	(void)state;
+	/* Box office 1 sells A-1-1 online; box office 2's second sale is refused with who. */
+	r = call(devs[BO1].c, "POST", "/v1/sell", json_pack("{s:[o]}", "ops",
+	    op(BO1, OP_SELL, seat_a11, NULL, 10, now)), 200);
+	seat_rec_init(&sold, 0, 0);
+	rec_of(json_array_get(json_object_get(r, "recs"), 0), &sold);
+	json_decref(r);
+	r = call(devs[BO2].c, "POST", "/v1/sell", json_pack("{s:[o]}", "ops",
+	    op(BO2, OP_SELL, seat_a11, NULL, 1, now)), 409);
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "sold");
+	assert_int_equal(json_integer_value(json_object_get(r, "by")), devs[BO1].id);
+	json_decref(r);
+
+	/* Gate 1 admits online; gate 2's admission of the same ticket is refused, naming gate 1. */
+	r = call(devs[GATE1].c, "POST", "/v1/admit", json_pack("{s:o}", "op",
+	    op(GATE1, OP_ADMIT, seat_a11, &sold, 0, now + 5)), 200);
+	assert_string_equal(json_string_value(json_object_get(r, "result")), "admitted");
+	json_decref(r);
+	r = call(devs[GATE2].c, "POST", "/v1/admit", json_pack("{s:o}", "op",
+	    op(GATE2, OP_ADMIT, seat_a11, &sold, 0, now + 6)), 409);
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "already-admitted");
+	assert_int_equal(json_integer_value(json_object_get(r, "by")), devs[GATE1].id);
+	assert_int_equal(json_integer_value(json_object_get(r, "at")), now + 5);
+	json_decref(r);
+	seat_rec_free(&sold);
+}
+
+struct waiter {
+	struct client *c;
+	uint64_t       since;
+	json_t        *reply;
+	long           status;
+};
+
+static void *
+long_poll(void *arg)
+{
+	struct waiter *w = arg;
+	char path[128], *cause = NULL;
+
+	snprintf(path, sizeof path, "/v1/pull?since=%llu&wait=20",
+	    (unsigned long long)w->since);
+	if (client_call(w->c, "GET", path, NULL, &w->status, &w->reply, &cause) != 0)
+		w->status = -1;
+	free(cause);
+	return NULL;
+}
+
+static void
+test_offline_duplicate_admission_and_long_poll(void **state)
+{
+	struct seat_rec sold;
+	struct waiter w;
+	pthread_t t;
+	json_t *r, *res, *seats, *conflicts;
+	int64_t now = time(NULL);
+	uint64_t cursor;
+	struct client *watcher = client_new(url, devs[BO2].id, devs[BO2].kp);
+
+	(void)state;
+	r = call(devs[BO1].c, "GET", "/v1/pull?since=0", NULL, 200);
+	cursor = (uint64_t)json_integer_value(json_object_get(r, "cursor"));
+	json_decref(r);
+
+	/* A-1-2 was sold by push; both gates admit it offline, then push. */
+	r = call(devs[BO1].c, "GET", "/v1/bootstrap?event=1", NULL, 200);
+	json_decref(r);
+	seat_rec_init(&sold, 0, 0);
+	{
+		sqlite3_stmt *s;
+		json_t *j;
+
+		r = call(devs[GATE1].c, "GET", "/v1/pull?since=0", NULL, 200);
+		seats = json_object_get(r, "seats");
+		for (size_t i = 0; i < json_array_size(seats); i++) {
+			j = json_array_get(seats, i);
+			if (json_integer_value(json_object_get(j, "seat")) == seat_a12)
+				rec_of(j, &sold);
+		}
+		json_decref(r);
+		(void)s;
+	}
+	assert_int_equal(sold.state, SEAT_SOLD);
+
+	/* Another box office long-polls; it must wake for the first push. */
+	memset(&w, 0, sizeof w);
+	w.c = watcher;
+	w.since = cursor;
+	assert_int_equal(pthread_create(&t, NULL, long_poll, &w), 0);
+
+	r = call(devs[GATE2].c, "POST", "/v1/push", json_pack("{s:[o]}", "ops",
+	    op(GATE2, OP_ADMIT, seat_a12, &sold, 0, now + 20)), 200);
+	json_decref(r);
+	pthread_join(t, NULL);
+	assert_int_equal(w.status, 200);
+	seats = json_object_get(w.reply, "seats");
+	assert_true(json_array_size(seats) >= 1);
+	json_decref(w.reply);
+
+	r = call(devs[GATE1].c, "POST", "/v1/push", json_pack("{s:[o]}", "ops",
+	    op(GATE1, OP_ADMIT, seat_a12, &sold, 0, now + 10)), 200);
+	res = json_array_get(json_object_get(r, "results"), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "result")), "conflict");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "conflict"),
+	    "kind")), "duplicate-admission");
+	/* The earlier admission, gate 1's, stands. */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "rec"),
+	    "adm_by")), devs[GATE1].id);
+	json_decref(r);
+
+	/* Every device learns of it by pull. */
+	r = call(devs[GATE2].c, "GET", "/v1/pull?since=0", NULL, 200);
+	conflicts = json_object_get(r, "conflicts");
+	assert_int_equal(json_array_size(conflicts), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(conflicts, 0),
+	    "winner")), devs[GATE1].id);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(conflicts, 0),
+	    "loser")), devs[GATE2].id);
+	json_decref(r);
+	seat_rec_free(&sold);
+	client_free(watcher);
+}
+
+static void
+test_leases_never_overlap(void **state)
+{
+	json_t *r, *seats;
+
+	(void)state;
+	/* Box office 1 leases section B (B-1-1 is sold already: not leased). */
+	r = call(devs[BO1].c, "POST", "/v1/lease", json_pack("{s:I,s:s}", "event",
+	    (json_int_t)event_id, "section", "B"), 200);
+	seats = json_object_get(r, "seats");
+	assert_int_equal(json_array_size(seats), 9);
+	json_decref(r);
+	/* Box office 2 asks for the same seats: none for it. */
+	r = call(devs[BO2].c, "POST", "/v1/lease", json_pack("{s:I,s:s}", "event",
+	    (json_int_t)event_id, "section", "B"), 200);
+	assert_int_equal(json_array_size(json_object_get(r, "seats")), 0);
+	json_decref(r);
+	r = call(devs[BO2].c, "POST", "/v1/lease", json_pack("{s:I,s:[I]}", "event",
+	    (json_int_t)event_id, "seats", (json_int_t)seat_b11 + 1), 409);
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "leased");
+	json_decref(r);
+	/* Nor may it sell or hold a seat leased to box office 1. */
+	r = call(devs[BO2].c, "POST", "/v1/hold", json_pack("{s:I,s:[I]}", "event",
+	    (json_int_t)event_id, "seats", (json_int_t)seat_b11 + 1), 409);
+	json_decref(r);
+	/* GA: ten places from the floor for box office 2; more than there are is refused. */
+	r = call(devs[BO2].c, "POST", "/v1/lease", json_pack("{s:I,s:s,s:i}", "event",
+	    (json_int_t)event_id, "area", "FLOOR", "ga", 10), 200);
+	assert_int_equal(json_array_size(json_object_get(r, "seats")), 10);
+	json_decref(r);
+	json_decref(call(devs[BO1].c, "POST", "/v1/lease", json_pack("{s:I,s:s,s:i}", "event",
+	    (json_int_t)event_id, "area", "FLOOR", "ga", 11), 409));
+	/* Returned, they are free for the other. */
+	r = call(devs[BO1].c, "POST", "/v1/lease/return", json_pack("{s:I}", "event",
+	    (json_int_t)event_id), 200);
+	assert_int_equal(json_integer_value(json_object_get(r, "returned")), 9);
+	json_decref(r);
+	r = call(devs[BO2].c, "POST", "/v1/lease", json_pack("{s:I,s:s}", "event",
+	    (json_int_t)event_id, "section", "B"), 200);
+	assert_int_equal(json_array_size(json_object_get(r, "seats")), 19);
+	json_decref(r);
+}
+
+static void
+test_revoked_device(void **state)
+{
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(store_device_revoke(st, devs[BO2].id, &cause), 0);
+	json_decref(call(devs[BO2].c, "GET", "/v1/events", NULL, 403));
+	/* Its leases went back. */
+	{
+		sqlite3_stmt *s;
+
+		assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM leases "
+		    "WHERE device_id = ?", -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_int64(s, 1, devs[BO2].id);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s, 0), 0);
+		sqlite3_finalize(s);
+	}
+}
+
+static void
+test_metrics(void **state)
+{
+	struct client *anon = client_new(url, 0, NULL);
+	json_t *r = NULL;
+	char *cause = NULL, *text;
+	long status;
+
+	(void)state;
+	/* /metrics is text: the client wraps it as {"error": text}. */
+	assert_int_equal(client_call(anon, "GET", "/metrics", NULL, &status, &r, &cause), 0);
+	assert_int_equal(status, 200);
+	text = (char *)json_string_value(json_object_get(r, "error"));
+	assert_non_null(strstr(text, "tessera_requests_total{route=\"/v1/push\",status=\"2xx\"}"));
+	assert_non_null(strstr(text, "tessera_conflicts_total 1"));
+	assert_non_null(strstr(text, "tessera_request_seconds_bucket{le=\"+Inf\"}"));
+	json_decref(r);
+	client_free(anon);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enroll_once),
+		cmocka_unit_test(test_health_and_errors),
+		cmocka_unit_test(test_auth_failures),
+		cmocka_unit_test(test_clock_offset_corrected),
+		cmocka_unit_test(test_push_idempotent),
+		cmocka_unit_test(test_role_and_malformed),
+		cmocka_unit_test(test_online_sell_and_admit_cas),
+		cmocka_unit_test(test_offline_duplicate_admission_and_long_poll),
+		cmocka_unit_test(test_leases_never_overlap),
+		cmocka_unit_test(test_revoked_device),
+		cmocka_unit_test(test_metrics),
+	};
+
+	keys_init();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
