@@ -1,0 +1,122 @@
+/* device.h: a box office or a gate as a replica: enroll, sync with the server, decide, record. */
+#ifndef TESSERA_DEVICE_H
+#define TESSERA_DEVICE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "keys.h"
+#include "merge.h"
+#include "replica.h"
+
+/*
+ * A device is its replica file plus its key file ("<replica>.key", mode 0600) and a client for
+ * the server. Every change it makes (a sale, a refund, an entry, an exit) is one SQLite
+ * transaction that changes the seat, records the business row (order, scan) and appends the
+ * operation to the outbox; the server hears of it by push, now or later.
+ *
+ * A struct device belongs to one thread. The background syncer (syncer_*) opens its own.
+ */
+struct device;
+
+/* The key file that goes with a replica file. Newly allocated. */
+char *device_key_path(const char *replica);
+
+/*
+ * Enroll: make the key pair here, present the one-time code to the server at url, and keep the
+ * certificate, the root key, the device's id, role and name in a new replica at path (refused
+ * if it exists). On success prints nothing and sets *out (may be NULL) to the open device.
+ * Errors: wrong or used code, server unreachable, TLS pin mismatch, replica exists.
+ */
+int device_enroll(const char *path, const char *url, const char *code, struct device **out,
+    char **cause) WARN_UNUSED;
+int device_open(const char *path, struct device **out, char **cause) WARN_UNUSED;
+void device_close(struct device *d);
+
+uint32_t device_id(const struct device *d);
+int device_role(const struct device *d);
+const char *device_name(const struct device *d);
+const char *device_server(const struct device *d);
+struct replica *device_replica(struct device *d);
+const struct keypair *device_keypair(const struct device *d);
+/* How long an online attempt may take before the device decides alone (default 300 ms). */
+void device_set_online_timeout(struct device *d, long ms);
+/* For tests and --offline: never call the server for admit/sell. */
+void device_set_offline(struct device *d, int offline);
+/* The server's clock as this device knows it (local time plus the last seen offset). */
+int64_t device_now(const struct device *d);
+
+/* What a sync did. */
+struct sync_report {
+	int      pushed;            /* operations acknowledged by the server */
+	int      waiting;           /* operations still in the outbox */
+	int      pulled;            /* seat changes merged in */
+	int      conflicts;         /* new conflicts recorded */
+	int      events;            /* events bootstrapped */
+	uint64_t cursor;
+};
+/*
+ * Push the outbox (in batches; each acknowledged operation is deleted in the same transaction
+ * that merges the server's answer), then bootstrap any event the server has that the replica
+ * lacks, then pull until up to date. wait > 0: the last pull long-polls that many seconds.
+ * 0, or -1 with *cause (what was done stays done).
+ */
+int device_sync(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
+int device_push(struct device *d, struct sync_report *r, char **cause) WARN_UNUSED;
+int device_pull(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
+int device_bootstrap(struct device *d, uint32_t event, char **cause) WARN_UNUSED;
+
+/* The record of a seat in the replica (available with an empty vector if never changed). */
+int device_seat(struct device *d, uint32_t event, uint32_t seat, struct seat_rec *r,
+    char **cause) WARN_UNUSED;
+/* Operations waiting in the outbox. */
+int device_waiting(struct device *d);
+
+/*
+ * Apply a change made here: r is the seat as the change leaves it (the caller set its fields;
+ * this bumps the device's entry in r->vv and sets changed_by/at), written with its operation
+ * to the outbox. Must run inside the caller's transaction (db_begin on the replica). *dot gets
+ * the operation's sequence number.
+ */
+int device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
+    uint32_t order, uint32_t *dot, char **cause) WARN_UNUSED;
+
+/*
+ * A signed call to the server through the device's client, giving up after ms milliseconds
+ * (0: the online timeout). 0 with *status and *reply (new reference) on an answer; -1 with
+ * *cause when the server did not answer (offline). Never called when device_set_offline.
+ */
+int device_call(struct device *d, const char *method, const char *path, json_t *body, long ms,
+    long *status, json_t **reply, char **cause) WARN_UNUSED;
+/* Merge a seat record the server sent (JSON) into the replica, inside the caller's transaction. */
+int device_merge_json(struct device *d, const json_t *rec, int *conflicts, char **cause)
+    WARN_UNUSED;
+
+/*
+ * The background syncer for the screens: its own thread and replica connection. It pushes
+ * soon after syncer_kick(), long-polls for remote changes, backs off while the server is
+ * unreachable, and never blocks the caller.
+ */
+struct syncer;
+struct sync_status {
+	int      online;
+	int64_t  offline_since;     /* 0 when online, or never synced */
+	int      waiting;           /* operations not yet acknowledged */
+	int64_t  last_sync;
+	int      new_conflicts;     /* conflicts pulled since the last status read */
+	char     error[160];        /* the last failure, for the status line */
+};
+struct syncer *syncer_start(const char *replica, char **cause);
+void syncer_kick(struct syncer *s);
+void syncer_status(struct syncer *s, struct sync_status *st);
+void syncer_stop(struct syncer *s);
+
+/* Leases (box office): ask for seats, a section, or n GA places of an area; give them back. */
+int device_lease(struct device *d, uint32_t event, const uint32_t *seats, int nseats,
+    const char *section, const char *area, int ga, int *leased, char **cause) WARN_UNUSED;
+int device_lease_return(struct device *d, uint32_t event, int *returned, char **cause)
+    WARN_UNUSED;
+
+#endif
