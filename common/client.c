@@ -23,6 +23,7 @@ struct client {
 	char                 *pin;
 	char                 *cafile;
 	int64_t               offset;
+	volatile int         *cancel;
 };
 
 /* What the answer brought in: body (capped) and the server's clock. */
@@ -95,6 +96,25 @@ client_set_cafile(struct client *c, const char *path)
 	c->cafile = path != NULL ? xstrdup(path) : NULL;
 }
 
+void
+client_set_cancel(struct client *c, volatile int *flag)
+{
+	c->cancel = flag;
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct client *c = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return c->cancel != NULL && *c->cancel;
+}
+
 int64_t
 client_clock_offset(const struct client *c)
 {
@@ -157,6 +177,11 @@ call_once(struct client *c, const char *method, const char *path, const char *bo
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, a);
+	if (c->cancel != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+	}
 	if (c->pin != NULL)
 		curl_easy_setopt(c->curl, CURLOPT_PINNEDPUBLICKEY, c->pin);
 	if (c->cafile != NULL)

@@ -24,6 +24,8 @@ void client_set_timeout(struct client *c, long ms);
 void client_set_pin(struct client *c, const char *pin);
 /* TLS: trust this CA or self-signed certificate file instead of the system's. */
 void client_set_cafile(struct client *c, const char *path);
+/* A call in progress gives up as soon as *flag becomes non-zero (for a quitting program). */
+void client_set_cancel(struct client *c, volatile int *flag);
 /* Seconds to add to the local clock to get the server's, as last seen (starts at offset). */
 int64_t client_clock_offset(const struct client *c);
 void client_set_clock_offset(struct client *c, int64_t offset);

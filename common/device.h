@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "keys.h"
 #include "merge.h"
+#include "proto.h"
 #include "replica.h"
 
 /*
@@ -82,6 +83,22 @@ int device_waiting(struct device *d);
  */
 int device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
     uint32_t order, uint32_t *dot, char **cause) WARN_UNUSED;
+
+/*
+ * The online path, in two steps. device_prepare() spends the next dot durably (in its own
+ * transaction when the caller has none open), counts the change in r's vector, sets
+ * changed_by/at and fills *o (op_free it) — nothing else is written. The caller then offers
+ * the operation to the server (POST /v1/admit or /v1/sell with proto_op_to_json(o)):
+ *   - accepted: merge the server's answer (device_merge_json), no outbox entry — the server
+ *     already has the operation;
+ *   - refused: merge the server's record, and the dot is simply never used;
+ *   - no answer: device_record(o) inside the caller's transaction writes the seat and the
+ *     outbox entry, and the push will tell the server (which says "known" if it did hear).
+ * device_change() is prepare + record in one go, for offline changes.
+ */
+int device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
+    uint32_t order, struct op *o, char **cause) WARN_UNUSED;
+int device_record(struct device *d, const struct op *o, char **cause) WARN_UNUSED;
 
 /*
  * A signed call to the server through the device's client, giving up after ms milliseconds

@@ -121,6 +121,7 @@ static const struct db_migration migrations[] = {
 	"	admitted_at	INTEGER NOT NULL DEFAULT 0,\n"
 	"	admitted_by	INTEGER NOT NULL DEFAULT 0,\n"
 	"	exited_at	INTEGER NOT NULL DEFAULT 0,\n"
+	"	moves		INTEGER NOT NULL DEFAULT 0 CHECK (moves BETWEEN 0 AND 65535),\n"
 	"	changed_by	INTEGER NOT NULL DEFAULT 0,\n"
 	"	changed_at	INTEGER NOT NULL DEFAULT 0,\n"
 	"	lease_device	INTEGER NOT NULL DEFAULT 0,\n"

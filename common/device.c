@@ -1,0 +1,1331 @@
+/*
+ * device.c: a box office or a gate as a replica of the server.
+ *
+ * Local changes: device_change() writes the seat (its vector counting one more change of this
+ * device) and the operation, by dot (device id, next_op_seq), into the outbox, inside the
+ * caller's transaction: a sale or an admission shown on screen is on disk with its operation.
+ *
+ * Push: the outbox goes up in batches in dot order. The server answers per operation with the
+ * seat as it now stands; in one transaction the device merges each answer and deletes each
+ * acknowledged operation. A push cut off anywhere is repeated: the server knows the dots it
+ * has, so nothing is applied twice, and nothing is deleted before it was acknowledged.
+ *
+ * Pull: every change since the cursor, merged seat by seat with the rule of merge.c (so a
+ * replica converges with the server whatever order things happen in), with the devices
+ * (certificates, revocations, gate sections) and the conflicts the server found; the cursor
+ * moves in the same transaction.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "client.h"
+#include "db.h"
+#include "device.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+#define PUSH_BATCH      500
+#define ONLINE_TIMEOUT  300
+#define SYNC_TIMEOUT    15000
+
+struct device {
+	char            *path;
+	struct replica  *r;
+	sqlite3         *db;
+	struct keypair  *kp;
+	struct client   *c;
+	uint32_t         id;
+	int              role;
+	char            *name;
+	char            *url;
+	long             online_ms;
+	int              offline;
+	int64_t          saved_offset;
+};
+
+char *
+device_key_path(const char *replica)
+{
+	return xasprintf("%s.key", replica);
+}
+
+uint32_t
+device_id(const struct device *d)
+{
+	return d->id;
+}
+
+int
+device_role(const struct device *d)
+{
+	return d->role;
+}
+
+const char *
+device_name(const struct device *d)
+{
+	return d->name;
+}
+
+const char *
+device_server(const struct device *d)
+{
+	return d->url;
+}
+
+struct replica *
+device_replica(struct device *d)
+{
+	return d->r;
+}
+
+const struct keypair *
+device_keypair(const struct device *d)
+{
+	return d->kp;
+}
+
+void
+device_set_online_timeout(struct device *d, long ms)
+{
+	d->online_ms = ms;
+}
+
+void
+device_set_offline(struct device *d, int offline)
+{
+	d->offline = offline;
+}
+
+int64_t
+device_now(const struct device *d)
+{
+	return (int64_t)time(NULL) + client_clock_offset(d->c);
+}
+
+/* ------------------------------------------------------------------ seats in the replica */
+
+#define REC_COLUMNS "event_id, seat_id, state, vv, generation, key_id, serial, tier, price, " \
+	"sold_at, admitted_by, admitted_at, exited_at, moves, changed_by, changed_at"
+
+static int
+rec_load(struct device *d, uint32_t event, uint32_t seat, struct seat_rec *r, char **cause)
+{
+	sqlite3_stmt *s;
+	struct vv v;
+	int rc = 0, state;
+
+	seat_rec_init(r, event, seat);
+	s = db_prepare(d->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ? AND "
+	    "seat_id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		vv_init(&v);
+		if (vv_decode(sqlite3_column_blob(s, 3), (size_t)sqlite3_column_bytes(s, 3), &v,
+		    cause) != 0)
+			rc = -1;
+		else {
+			vv_free(&r->vv);
+			r->vv = v;
+			state = seat_state_parse((const char *)sqlite3_column_text(s, 2));
+			r->state = state < 0 ? SEAT_AVAILABLE : (enum seat_state)state;
+			r->generation = (uint16_t)sqlite3_column_int(s, 4);
+			r->key_id = (uint32_t)sqlite3_column_int64(s, 5);
+			r->serial = (uint32_t)sqlite3_column_int64(s, 6);
+			r->tier = (uint8_t)sqlite3_column_int(s, 7);
+			r->price = sqlite3_column_int64(s, 8);
+			r->sold_at = sqlite3_column_int64(s, 9);
+			r->admitted_by = (uint32_t)sqlite3_column_int64(s, 10);
+			r->admitted_at = sqlite3_column_int64(s, 11);
+			r->exited_at = sqlite3_column_int64(s, 12);
+			r->moves = (uint16_t)sqlite3_column_int(s, 13);
+			r->changed_by = (uint32_t)sqlite3_column_int64(s, 14);
+			r->changed_at = sqlite3_column_int64(s, 15);
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+rec_save(struct device *d, const struct seat_rec *r, char **cause)
+{
+	sqlite3_stmt *s;
+	uint8_t *vv;
+	size_t len;
+	int rc;
+
+	len = vv_encode(&r->vv, &vv);
+	s = db_prepare(d->db, "INSERT INTO seat_state(" REC_COLUMNS ") VALUES(?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id, seat_id) DO UPDATE SET "
+	    "state = excluded.state, vv = excluded.vv, generation = excluded.generation, "
+	    "key_id = excluded.key_id, serial = excluded.serial, tier = excluded.tier, "
+	    "price = excluded.price, sold_at = excluded.sold_at, admitted_by = "
+	    "excluded.admitted_by, admitted_at = excluded.admitted_at, exited_at = "
+	    "excluded.exited_at, moves = excluded.moves, changed_by = excluded.changed_by, "
+	    "changed_at = excluded.changed_at");
+	sqlite3_bind_int64(s, 1, r->event_id);
+	sqlite3_bind_int64(s, 2, r->seat_id);
+	sqlite3_bind_text(s, 3, seat_state_name(r->state), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, vv, (int)len, free);
+	sqlite3_bind_int(s, 5, r->generation);
+	sqlite3_bind_int64(s, 6, r->key_id);
+	sqlite3_bind_int64(s, 7, r->serial);
+	sqlite3_bind_int(s, 8, r->tier);
+	sqlite3_bind_int64(s, 9, r->price);
+	sqlite3_bind_int64(s, 10, r->sold_at);
+	sqlite3_bind_int64(s, 11, r->admitted_by);
+	sqlite3_bind_int64(s, 12, r->admitted_at);
+	sqlite3_bind_int64(s, 13, r->exited_at);
+	sqlite3_bind_int(s, 14, r->moves);
+	sqlite3_bind_int64(s, 15, r->changed_by);
+	sqlite3_bind_int64(s, 16, r->changed_at);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(d->db, "saving the seat");
+		return -1;
+	}
+	return 0;
+}
+
+int
+device_seat(struct device *d, uint32_t event, uint32_t seat, struct seat_rec *r, char **cause)
+{
+	struct seat_rec tmp;
+
+	if (rec_load(d, event, seat, &tmp, cause) != 0) {
+		seat_rec_free(&tmp);
+		return -1;
+	}
+	*r = tmp;
+	return 0;
+}
+
+int
+device_waiting(struct device *d)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+
+	s = db_prepare(d->db, "SELECT count(*) FROM outbox");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static int
+event_known(struct device *d, uint32_t event)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	s = db_prepare(d->db, "SELECT 1 FROM events WHERE id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+static int
+conflict_save(struct device *d, const struct conflict *c, char **cause)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = db_prepare(d->db, "INSERT OR IGNORE INTO conflicts(event_id, seat_id, kind, "
+	    "winner_device, winner_at, loser_device, loser_at, loser_key_id, loser_serial, at) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(s, 1, c->event_id);
+	sqlite3_bind_int64(s, 2, c->seat_id);
+	sqlite3_bind_text(s, 3, conflict_kind_name(c->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, c->winner_device);
+	sqlite3_bind_int64(s, 5, c->winner_at);
+	sqlite3_bind_int64(s, 6, c->loser_device);
+	sqlite3_bind_int64(s, 7, c->loser_at);
+	sqlite3_bind_int64(s, 8, c->loser_key_id);
+	sqlite3_bind_int64(s, 9, c->loser_serial);
+	sqlite3_bind_int64(s, 10, device_now(d));
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(d->db, "recording a conflict");
+		return -1;
+	}
+	return sqlite3_changes(d->db);
+}
+
+int
+device_merge_json(struct device *d, const json_t *j, int *conflicts, char **cause)
+{
+	struct seat_rec in, local;
+	struct conflict c;
+	enum merge_result m;
+	int rc = -1, n;
+
+	seat_rec_init(&in, 0, 0);
+	seat_rec_init(&local, 0, 0);
+	if (proto_rec_from_json(j, "rec", &in, cause) != 0)
+		goto out;
+	if (!event_known(d, in.event_id)) {
+		rc = 0;         /* not bootstrapped here: it comes with the bootstrap */
+		goto out;
+	}
+	seat_rec_free(&local);
+	if (rec_load(d, in.event_id, in.seat_id, &local, cause) != 0)
+		goto out;
+	m = merge_seat(&local, &in, &c);
+	if (m != MERGE_KNOWN && rec_save(d, &local, cause) != 0)
+		goto out;
+	if (c.kind != CONFLICT_NONE) {
+		if ((n = conflict_save(d, &c, cause)) < 0)
+			goto out;
+		if (conflicts != NULL)
+			*conflicts += n;
+	}
+	rc = 0;
+out:
+	seat_rec_free(&in);
+	seat_rec_free(&local);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ local changes */
+
+static int
+meta_next(struct device *d, const char *key, int64_t *value, char **cause)
+{
+	int64_t v = 1;
+	int rc;
+
+	rc = replica_meta_get_int(d->r, key, &v, cause);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || v < 1)
+		v = 1;
+	if (replica_meta_set_int(d->r, key, v + 1, cause) != 0)
+		return -1;
+	*value = v;
+	return 0;
+}
+
+int
+device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
+    uint32_t order, struct op *o, char **cause)
+{
+	int64_t seq;
+	int own = sqlite3_get_autocommit(d->db);
+
+	/* The dot is spent for good before anyone hears of it: never reused after a crash. */
+	if (own && db_begin(d->db, cause) != 0)
+		return -1;
+	if (meta_next(d, REPLICA_META_NEXT_OP_SEQ, &seq, cause) != 0 ||
+	    (own && db_commit(d->db, cause) != 0)) {
+		if (own)
+			db_rollback(d->db);
+		return -1;
+	}
+	vv_increment(&r->vv, d->id);
+	r->changed_by = d->id;
+	r->changed_at = device_now(d);
+	op_init(o);
+	seat_rec_copy(&o->rec, r);
+	o->device_id = d->id;
+	o->seq = (uint32_t)seq;
+	o->kind = kind;
+	o->at = r->changed_at;
+	if (pay != NULL)
+		snprintf(o->pay, sizeof o->pay, "%s", pay);
+	o->order = order;
+	return 0;
+}
+
+int
+device_record(struct device *d, const struct op *o, char **cause)
+{
+	sqlite3_stmt *s;
+	json_t *j;
+	char *body;
+	int rc;
+
+	if (rec_save(d, &o->rec, cause) != 0)
+		return -1;
+	j = proto_op_to_json(o);
+	body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	s = db_prepare(d->db, "INSERT INTO outbox(device_id, seq, kind, event_id, seat_id, body, "
+	    "created_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(s, 1, d->id);
+	sqlite3_bind_int64(s, 2, o->seq);
+	sqlite3_bind_text(s, 3, op_kind_name(o->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, o->rec.event_id);
+	sqlite3_bind_int64(s, 5, o->rec.seat_id);
+	sqlite3_bind_text(s, 6, body, -1, free);
+	sqlite3_bind_int64(s, 7, o->at);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(d->db, "queueing the operation");
+		return -1;
+	}
+	return 0;
+}
+
+int
+device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
+    uint32_t order, uint32_t *dot, char **cause)
+{
+	struct op o;
+	int rc;
+
+	if (device_prepare(d, kind, r, pay, order, &o, cause) != 0)
+		return -1;
+	rc = device_record(d, &o, cause);
+	if (rc == 0 && dot != NULL)
+		*dot = o.seq;
+	op_free(&o);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ server calls */
+
+/* Remember the server's clock when it moved (outside a transaction: a cache only). */
+static void
+save_offset(struct device *d)
+{
+	int64_t off = client_clock_offset(d->c);
+
+	if (off == d->saved_offset || sqlite3_get_autocommit(d->db) == 0)
+		return;
+	if (replica_meta_set_int(d->r, REPLICA_META_CLOCK_OFFSET, off, NULL) == 0)
+		d->saved_offset = off;
+}
+
+int
+device_call(struct device *d, const char *method, const char *path, json_t *body, long ms,
+    long *status, json_t **reply, char **cause)
+{
+	if (d->offline)
+		return set_cause(cause, "offline mode");
+	client_set_timeout(d->c, ms > 0 ? ms : d->online_ms);
+	if (client_call(d->c, method, path, body, status, reply, cause) != 0)
+		return -1;
+	save_offset(d);
+	return 0;
+}
+
+/* A sync call: the long timeout; anything but 200 is an error naming the server's reason. */
+static int
+sync_call(struct device *d, const char *method, const char *path, json_t *body, long ms,
+    json_t **reply, char **cause)
+{
+	json_t *j = NULL;
+	long status = 0;
+	const char *err;
+
+	client_set_timeout(d->c, ms);
+	if (client_call(d->c, method, path, body, &status, &j, cause) != 0)
+		return -1;
+	if (status != 200) {
+		err = json_string_value(json_object_get(j, "error"));
+		if (status == 403 && err != NULL && strstr(err, "revoked") != NULL)
+			set_cause(cause, "this device was revoked by the central office: %s", err);
+		else
+			set_cause(cause, "the server refused %s %s (%ld): %s", method, path, status,
+			    err != NULL ? err : "no reason given");
+		json_decref(j);
+		return -1;
+	}
+	*reply = j;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ enroll and open */
+
+static int
+save_devices(struct device *d, const json_t *a, char **cause)
+{
+	sqlite3_stmt *s;
+	const json_t *v;
+	const char *certhex, *role;
+	uint8_t cert[CERT_BYTES];
+	struct cert c;
+	size_t i;
+	int rc;
+
+	json_array_foreach(a, i, v) {
+		json_int_t id = json_integer_value(json_object_get(v, "id"));
+		json_int_t revoked = json_integer_value(json_object_get(v, "revoked_at"));
+
+		role = json_string_value(json_object_get(v, "role"));
+		if (id <= 0 || role == NULL || role_parse(role) < 0)
+			return set_cause(cause, "the server sent a malformed device");
+		s = db_prepare(d->db, "INSERT INTO devices(id, name, role, sections, revoked_at) "
+		    "VALUES(?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+		    "role = excluded.role, sections = excluded.sections, revoked_at = "
+		    "excluded.revoked_at");
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, json_string_value(json_object_get(v, "name")) != NULL ?
+		    json_string_value(json_object_get(v, "name")) : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, role, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 4, json_string_value(json_object_get(v, "sections")) != NULL ?
+		    json_string_value(json_object_get(v, "sections")) : "", -1, SQLITE_TRANSIENT);
+		if (revoked > 0)
+			sqlite3_bind_int64(s, 5, revoked);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			*cause = db_error(d->db, "saving a device");
+			return -1;
+		}
+		certhex = json_string_value(json_object_get(v, "cert"));
+		if (certhex == NULL)
+			continue;
+		/* Only certificates the root signed for this very device are kept. */
+		if (strlen(certhex) != 2 * CERT_BYTES ||
+		    keys_unhex(certhex, cert, sizeof cert) != 0 ||
+		    cert_decode(cert, sizeof cert, &c, NULL) != 0 || c.device_id != id)
+			return set_cause(cause, "the server sent a malformed certificate");
+		{
+			char *roothex = NULL;
+			uint8_t root[KEYS_PUBLICBYTES];
+
+			if (replica_meta_get(d->r, REPLICA_META_ROOT_PK, &roothex, cause) != 0)
+				return -1;
+			rc = keys_unhex(roothex, root, sizeof root);
+			free(roothex);
+			if (rc != 0 || cert_verify(&c, root) != 0)
+				return set_cause(cause, "the certificate of device %lld is not signed "
+				    "by the organizer root", (long long)id);
+		}
+		s = db_prepare(d->db, "INSERT OR REPLACE INTO certificates VALUES(?, ?)");
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_blob(s, 2, cert, sizeof cert, SQLITE_TRANSIENT);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			*cause = db_error(d->db, "saving a certificate");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct device *
+device_new(const char *path, struct replica *r, struct keypair *kp)
+{
+	struct device *d = xcalloc(1, sizeof *d);
+
+	d->path = xstrdup(path);
+	d->r = r;
+	d->db = replica_db(r);
+	d->kp = kp;
+	d->online_ms = ONLINE_TIMEOUT;
+	return d;
+}
+
+void
+device_close(struct device *d)
+{
+	if (d == NULL)
+		return;
+	client_free(d->c);
+	replica_close(d->r);
+	keypair_free(d->kp);
+	free(d->name);
+	free(d->url);
+	free(d->path);
+	free(d);
+}
+
+int
+device_open(const char *path, struct device **out, char **cause)
+{
+	struct replica *r = NULL;
+	struct keypair *kp = NULL;
+	struct device *d;
+	char *keypath = device_key_path(path), *role = NULL, *why = NULL;
+	int64_t id = 0, offset = 0;
+
+	if (replica_open(path, 0, &r, cause) != 0)
+		goto fail;
+	if (keypair_load(keypath, &kp, &why) != 0) {
+		set_cause(cause, "the device key: %s", why);
+		free(why);
+		goto fail;
+	}
+	d = device_new(path, r, kp);
+	if (replica_meta_get_int(r, REPLICA_META_DEVICE_ID, &id, cause) != 0 ||
+	    replica_meta_get(r, REPLICA_META_ROLE, &role, cause) != 0 ||
+	    replica_meta_get(r, REPLICA_META_NAME, &d->name, cause) != 0 ||
+	    replica_meta_get(r, REPLICA_META_SERVER_URL, &d->url, cause) != 0) {
+		if (*cause == NULL)
+			set_cause(cause, "%s is not enrolled (run enroll first)", path);
+		free(role);
+		d->kp = NULL;
+		d->r = NULL;
+		device_close(d);
+		goto fail;
+	}
+	d->id = (uint32_t)id;
+	d->role = role_parse(role);
+	free(role);
+	if (replica_meta_get_int(r, REPLICA_META_CLOCK_OFFSET, &offset, NULL) != 0)
+		offset = 0;
+	d->c = client_new(d->url, d->id, d->kp);
+	client_set_clock_offset(d->c, offset);
+	d->saved_offset = offset;
+	free(keypath);
+	*out = d;
+	return 0;
+fail:
+	replica_close(r);
+	keypair_free(kp);
+	free(keypath);
+	return -1;
+}
+
+static void
+remove_replica(const char *path)
+{
+	char *p;
+
+	unlink(path);
+	p = xasprintf("%s-wal", path);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s-shm", path);
+	unlink(p);
+	free(p);
+	p = device_key_path(path);
+	unlink(p);
+	free(p);
+}
+
+int
+device_enroll(const char *path, const char *url, const char *code, struct device **out,
+    char **cause)
+{
+	struct keypair *kp = keypair_generate();
+	struct replica *r = NULL;
+	struct client *anon;
+	struct device *d = NULL;
+	struct stat sb;
+	struct cert c;
+	uint8_t cert[CERT_BYTES], root[KEYS_PUBLICBYTES];
+	json_t *reply = NULL, *devs;
+	const char *certhex, *roothex, *name, *role;
+	char *pkhex, *keypath = device_key_path(path);
+	long status = 0;
+	int created = 0;
+
+	if (stat(path, &sb) == 0 || stat(keypath, &sb) == 0) {
+		set_cause(cause, "%s already exists: this device is enrolled (remove it to enroll "
+		    "again)", path);
+		goto fail;
+	}
+	anon = client_new(url, 0, NULL);
+	client_set_timeout(anon, SYNC_TIMEOUT);
+	pkhex = keys_hex(kp->pk, KEYS_PUBLICBYTES);
+	{
+		json_t *body = json_pack("{s:s,s:s}", "code", code, "pk", pkhex);
+
+		if (client_call(anon, "POST", "/v1/enroll", body, &status, &reply, cause) != 0) {
+			char *e = *cause;
+
+			set_cause(cause, "cannot reach the server: %s", e);
+			free(e);
+			json_decref(body);
+			free(pkhex);
+			client_free(anon);
+			goto fail;
+		}
+		json_decref(body);
+	}
+	free(pkhex);
+	client_free(anon);
+	if (status != 200) {
+		const char *e = json_string_value(json_object_get(reply, "error"));
+
+		set_cause(cause, "enrollment refused: %s", e != NULL ? e : "no reason given");
+		goto fail;
+	}
+	certhex = json_string_value(json_object_get(reply, "cert"));
+	roothex = json_string_value(json_object_get(reply, "root_pk"));
+	name = json_string_value(json_object_get(reply, "name"));
+	role = json_string_value(json_object_get(reply, "role"));
+	if (certhex == NULL || roothex == NULL || name == NULL || role == NULL ||
+	    strlen(certhex) != 2 * CERT_BYTES || keys_unhex(certhex, cert, sizeof cert) != 0 ||
+	    keys_unhex(roothex, root, sizeof root) != 0 ||
+	    cert_decode(cert, sizeof cert, &c, NULL) != 0 || cert_verify(&c, root) != 0 ||
+	    memcmp(c.pk, kp->pk, KEYS_PUBLICBYTES) != 0) {
+		set_cause(cause, "the server's answer holds no valid certificate for this key");
+		goto fail;
+	}
+
+	if (replica_open(path, 1, &r, cause) != 0)
+		goto fail;
+	created = 1;
+	if (keypair_save(kp, keypath, cause) != 0)
+		goto fail;
+	d = device_new(path, r, kp);
+	r = NULL;
+	kp = NULL;
+	d->id = c.device_id;
+	d->role = c.role;
+	d->name = xstrdup(name);
+	d->url = xstrdup(url);
+	if (db_begin(d->db, cause) != 0)
+		goto fail;
+	if (replica_meta_set_int(d->r, REPLICA_META_DEVICE_ID, d->id, cause) != 0 ||
+	    replica_meta_set(d->r, REPLICA_META_ROLE, role_name(d->role), cause) != 0 ||
+	    replica_meta_set(d->r, REPLICA_META_NAME, name, cause) != 0 ||
+	    replica_meta_set(d->r, REPLICA_META_SERVER_URL, url, cause) != 0 ||
+	    replica_meta_set(d->r, REPLICA_META_ROOT_PK, roothex, cause) != 0 ||
+	    replica_meta_set_int(d->r, REPLICA_META_PULL_CURSOR, 0, cause) != 0 ||
+	    replica_meta_set_int(d->r, REPLICA_META_NEXT_OP_SEQ, 1, cause) != 0 ||
+	    replica_meta_set_int(d->r, REPLICA_META_NEXT_SERIAL, 1, cause) != 0) {
+		db_rollback(d->db);
+		goto fail;
+	}
+	devs = json_pack("[{s:I,s:s,s:s,s:s,s:s}]", "id", (json_int_t)d->id, "name", name,
+	    "role", role, "sections", json_string_value(json_object_get(reply, "sections")) ?
+	    json_string_value(json_object_get(reply, "sections")) : "", "cert", certhex);
+	if (save_devices(d, devs, cause) != 0 || db_commit(d->db, cause) != 0) {
+		json_decref(devs);
+		db_rollback(d->db);
+		goto fail;
+	}
+	json_decref(devs);
+	d->c = client_new(d->url, d->id, d->kp);
+	json_decref(reply);
+	free(keypath);
+	if (out != NULL)
+		*out = d;
+	else
+		device_close(d);
+	return 0;
+fail:
+	device_close(d);
+	replica_close(r);
+	keypair_free(kp);
+	json_decref(reply);
+	if (created)
+		remove_replica(path);
+	free(keypath);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ push */
+
+int
+device_push(struct device *d, struct sync_report *rep, char **cause)
+{
+	sqlite3_stmt *s;
+	json_t *ops, *body, *reply, *results, *res, *dot;
+	json_error_t jerr;
+	size_t i;
+	int n, rc;
+
+	for (;;) {
+		ops = json_array();
+		s = db_prepare(d->db, "SELECT body FROM outbox WHERE device_id = ? ORDER BY seq "
+		    "LIMIT ?");
+		sqlite3_bind_int64(s, 1, d->id);
+		sqlite3_bind_int(s, 2, PUSH_BATCH);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			json_t *o = json_loads((const char *)sqlite3_column_text(s, 0), 0, &jerr);
+
+			if (o != NULL)
+				json_array_append_new(ops, o);
+		}
+		sqlite3_finalize(s);
+		n = (int)json_array_size(ops);
+		if (n == 0) {
+			json_decref(ops);
+			break;
+		}
+		body = json_pack("{s:o}", "ops", ops);
+		rc = sync_call(d, "POST", "/v1/push", body, SYNC_TIMEOUT, &reply, cause);
+		json_decref(body);
+		if (rc != 0)
+			return -1;
+		save_offset(d);
+		results = json_object_get(reply, "results");
+		if (db_begin(d->db, cause) != 0) {
+			json_decref(reply);
+			return -1;
+		}
+		json_array_foreach(results, i, res) {
+			dot = json_object_get(res, "dot");
+			if (json_object_get(res, "rec") != NULL &&
+			    device_merge_json(d, json_object_get(res, "rec"),
+			    rep != NULL ? &rep->conflicts : NULL, cause) != 0)
+				goto fail;
+			s = db_prepare(d->db, "DELETE FROM outbox WHERE device_id = ? AND seq = ?");
+			sqlite3_bind_int64(s, 1, json_integer_value(json_array_get(dot, 0)));
+			sqlite3_bind_int64(s, 2, json_integer_value(json_array_get(dot, 1)));
+			rc = sqlite3_step(s);
+			sqlite3_finalize(s);
+			if (rc != SQLITE_DONE) {
+				*cause = db_error(d->db, "clearing the outbox");
+				goto fail;
+			}
+			if (rep != NULL)
+				rep->pushed++;
+		}
+		if (db_commit(d->db, cause) != 0) {
+			json_decref(reply);
+			return -1;
+		}
+		json_decref(reply);
+		if ((size_t)n != json_array_size(results))
+			return set_cause(cause, "the server answered %zu of %d operations",
+			    json_array_size(results), n);
+	}
+	if (rep != NULL)
+		rep->waiting = device_waiting(d);
+	return 0;
+fail:
+	db_rollback(d->db);
+	json_decref(reply);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ pull and bootstrap */
+
+static int
+save_conflicts(struct device *d, const json_t *a, int *count, char **cause)
+{
+	const json_t *v;
+	struct conflict c;
+	size_t i;
+	int n;
+
+	json_array_foreach(a, i, v) {
+		if (proto_conflict_from_json(v, "conflict", &c, cause) != 0)
+			return -1;
+		if (!event_known(d, c.event_id))
+			continue;
+		if ((n = conflict_save(d, &c, cause)) < 0)
+			return -1;
+		if (count != NULL)
+			*count += n;
+	}
+	return 0;
+}
+
+int
+device_pull(struct device *d, int wait, struct sync_report *rep, char **cause)
+{
+	json_t *reply, *seats, *v;
+	int64_t cursor = 0;
+	char path[128];
+	size_t i;
+	int more;
+
+	do {
+		if (replica_meta_get_int(d->r, REPLICA_META_PULL_CURSOR, &cursor, cause) < 0)
+			return -1;
+		snprintf(path, sizeof path, "/v1/pull?since=%" PRId64 "&wait=%d", cursor, wait);
+		if (sync_call(d, "GET", path, NULL, SYNC_TIMEOUT + wait * 1000L, &reply,
+		    cause) != 0)
+			return -1;
+		save_offset(d);
+		more = json_is_true(json_object_get(reply, "more"));
+		if (db_begin(d->db, cause) != 0) {
+			json_decref(reply);
+			return -1;
+		}
+		if (save_devices(d, json_object_get(reply, "devices"), cause) != 0)
+			goto fail;
+		seats = json_object_get(reply, "seats");
+		json_array_foreach(seats, i, v) {
+			if (device_merge_json(d, v, rep != NULL ? &rep->conflicts : NULL,
+			    cause) != 0)
+				goto fail;
+		}
+		if (save_conflicts(d, json_object_get(reply, "conflicts"),
+		    rep != NULL ? &rep->conflicts : NULL, cause) != 0)
+			goto fail;
+		cursor = json_integer_value(json_object_get(reply, "cursor"));
+		if (replica_meta_set_int(d->r, REPLICA_META_PULL_CURSOR, cursor, cause) != 0 ||
+		    db_commit(d->db, cause) != 0)
+			goto fail;
+		if (rep != NULL) {
+			rep->pulled += (int)json_array_size(seats);
+			rep->cursor = (uint64_t)cursor;
+		}
+		json_decref(reply);
+		wait = 0;
+	} while (more);
+	return 0;
+fail:
+	db_rollback(d->db);
+	json_decref(reply);
+	return -1;
+}
+
+static int
+exec_bind(struct device *d, sqlite3_stmt *s, const char *what, char **cause)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(d->db, what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+device_bootstrap(struct device *d, uint32_t event, char **cause)
+{
+	sqlite3_stmt *s;
+	json_t *reply, *ev, *v;
+	const char *sec;
+	char path[64], label[64];
+	size_t i;
+	int64_t cursor = 0;
+
+	snprintf(path, sizeof path, "/v1/bootstrap?event=%" PRIu32, event);
+	if (sync_call(d, "GET", path, NULL, SYNC_TIMEOUT * 4, &reply, cause) != 0)
+		return -1;
+	ev = json_object_get(reply, "event");
+	if (db_begin(d->db, cause) != 0) {
+		json_decref(reply);
+		return -1;
+	}
+	s = db_prepare(d->db, "INSERT INTO venues(id, name) VALUES(?, ?) ON CONFLICT(id) DO "
+	    "UPDATE SET name = excluded.name");
+	sqlite3_bind_int64(s, 1, json_integer_value(json_object_get(ev, "venue")));
+	sqlite3_bind_text(s, 2, json_string_value(json_object_get(ev, "venue_name")), -1,
+	    SQLITE_TRANSIENT);
+	if (exec_bind(d, s, "saving the venue", cause) != 0)
+		goto fail;
+	json_array_foreach(json_object_get(reply, "seats"), i, v) {
+		/* [id, section, row, number, ga] */
+		snprintf(label, sizeof label, "%s-%s-%lld",
+		    json_string_value(json_array_get(v, 1)), json_string_value(json_array_get(v, 2)),
+		    (long long)json_integer_value(json_array_get(v, 3)));
+		s = db_prepare(d->db, "INSERT OR IGNORE INTO seats(id, venue_id, section, row, "
+		    "number, label, ga) VALUES(?, ?, ?, ?, ?, ?, ?)");
+		sqlite3_bind_int64(s, 1, json_integer_value(json_array_get(v, 0)));
+		sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(ev, "venue")));
+		sqlite3_bind_text(s, 3, json_string_value(json_array_get(v, 1)), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 4, json_string_value(json_array_get(v, 2)), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 5, json_integer_value(json_array_get(v, 3)));
+		sqlite3_bind_text(s, 6, label, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 7, (int)json_integer_value(json_array_get(v, 4)) != 0);
+		if (exec_bind(d, s, "saving a seat", cause) != 0)
+			goto fail;
+	}
+	s = db_prepare(d->db, "INSERT INTO events(id, venue_id, name, starts_at, doors_at, "
+	    "currency, reentry) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+	    "name = excluded.name, starts_at = excluded.starts_at, doors_at = excluded.doors_at, "
+	    "currency = excluded.currency, reentry = excluded.reentry");
+	sqlite3_bind_int64(s, 1, json_integer_value(json_object_get(ev, "id")));
+	sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(ev, "venue")));
+	sqlite3_bind_text(s, 3, json_string_value(json_object_get(ev, "name")), -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, json_integer_value(json_object_get(ev, "starts_at")));
+	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(ev, "doors_at")));
+	sqlite3_bind_text(s, 6, json_string_value(json_object_get(ev, "currency")), -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 7, json_is_true(json_object_get(ev, "reentry")));
+	if (exec_bind(d, s, "saving the event", cause) != 0)
+		goto fail;
+	json_array_foreach(json_object_get(reply, "tiers"), i, v) {
+		char *secs, *p, *save = NULL;
+
+		s = db_prepare(d->db, "INSERT OR REPLACE INTO tiers(event_id, idx, name, price) "
+		    "VALUES(?, ?, ?, ?)");
+		sqlite3_bind_int64(s, 1, event);
+		sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(v, "idx")));
+		sqlite3_bind_text(s, 3, json_string_value(json_object_get(v, "name")), -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, json_integer_value(json_object_get(v, "price")));
+		if (exec_bind(d, s, "saving a tier", cause) != 0)
+			goto fail;
+		sec = json_string_value(json_object_get(v, "sections"));
+		secs = xstrdup(sec != NULL ? sec : "");
+		for (p = strtok_r(secs, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+			s = db_prepare(d->db, "INSERT OR REPLACE INTO tier_sections(event_id, "
+			    "tier_idx, section) VALUES(?, ?, ?)");
+			sqlite3_bind_int64(s, 1, event);
+			sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(v, "idx")));
+			sqlite3_bind_text(s, 3, p, -1, SQLITE_TRANSIENT);
+			if (exec_bind(d, s, "pricing a section", cause) != 0) {
+				free(secs);
+				goto fail;
+			}
+		}
+		free(secs);
+	}
+	if (save_devices(d, json_object_get(reply, "devices"), cause) != 0)
+		goto fail;
+	json_array_foreach(json_object_get(reply, "states"), i, v) {
+		if (device_merge_json(d, v, NULL, cause) != 0)
+			goto fail;
+	}
+	if (save_conflicts(d, json_object_get(reply, "conflicts"), NULL, cause) != 0)
+		goto fail;
+	/* A first bootstrap starts the pull where it left off, not at the beginning of time. */
+	if (replica_meta_get_int(d->r, REPLICA_META_PULL_CURSOR, &cursor, cause) < 0)
+		goto fail;
+	if (cursor == 0 && replica_meta_set_int(d->r, REPLICA_META_PULL_CURSOR,
+	    json_integer_value(json_object_get(reply, "cursor")), cause) != 0)
+		goto fail;
+	if (db_commit(d->db, cause) != 0)
+		goto fail;
+	json_decref(reply);
+	return 0;
+fail:
+	db_rollback(d->db);
+	json_decref(reply);
+	return -1;
+}
+
+int
+device_sync(struct device *d, int wait, struct sync_report *rep, char **cause)
+{
+	json_t *reply, *v;
+	size_t i;
+
+	if (rep != NULL)
+		memset(rep, 0, sizeof *rep);
+	if (device_push(d, rep, cause) != 0)
+		return -1;
+	if (sync_call(d, "GET", "/v1/events", NULL, SYNC_TIMEOUT, &reply, cause) != 0)
+		return -1;
+	json_array_foreach(json_object_get(reply, "events"), i, v) {
+		uint32_t ev = (uint32_t)json_integer_value(json_object_get(v, "id"));
+
+		if (event_known(d, ev))
+			continue;
+		if (device_bootstrap(d, ev, cause) != 0) {
+			json_decref(reply);
+			return -1;
+		}
+		if (rep != NULL)
+			rep->events++;
+	}
+	json_decref(reply);
+	if (device_pull(d, wait, rep, cause) != 0)
+		return -1;
+	if (rep != NULL)
+		rep->waiting = device_waiting(d);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ leases */
+
+/* Make the local leases of event exactly the server's list. */
+static int
+save_leases(struct device *d, uint32_t event, const json_t *seats, char **cause)
+{
+	sqlite3_stmt *s;
+	const json_t *v;
+	size_t i;
+
+	s = db_prepare(d->db, "DELETE FROM leases WHERE event_id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	if (exec_bind(d, s, "clearing leases", cause) != 0)
+		return -1;
+	json_array_foreach(seats, i, v) {
+		s = db_prepare(d->db, "INSERT OR IGNORE INTO seat_state(event_id, seat_id) "
+		    "VALUES(?, ?)");
+		sqlite3_bind_int64(s, 1, event);
+		sqlite3_bind_int64(s, 2, json_integer_value(v));
+		if (exec_bind(d, s, "adding a seat", cause) != 0)
+			return -1;
+		s = db_prepare(d->db, "INSERT INTO leases(event_id, seat_id, leased_at) "
+		    "VALUES(?, ?, ?)");
+		sqlite3_bind_int64(s, 1, event);
+		sqlite3_bind_int64(s, 2, json_integer_value(v));
+		sqlite3_bind_int64(s, 3, device_now(d));
+		if (exec_bind(d, s, "saving a lease", cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+lease_call(struct device *d, const char *path, json_t *body, uint32_t event, const char *count,
+    int *n, char **cause)
+{
+	json_t *reply = NULL;
+	const char *why, *err;
+	long status = 0;
+
+	if (d->offline) {
+		json_decref(body);
+		return set_cause(cause, "leases need the server: it is offline mode");
+	}
+	client_set_timeout(d->c, SYNC_TIMEOUT);
+	if (client_call(d->c, "POST", path, body, &status, &reply, cause) != 0) {
+		json_decref(body);
+		return -1;
+	}
+	json_decref(body);
+	if (status != 200) {
+		why = json_string_value(json_object_get(reply, "reason"));
+		err = json_string_value(json_object_get(reply, "error"));
+		set_cause(cause, "the server refused the lease: %s%s%s", err != NULL ? err : "",
+		    why != NULL ? " " : "", why != NULL ? why : "");
+		json_decref(reply);
+		return -1;
+	}
+	if (db_begin(d->db, cause) != 0)
+		goto fail;
+	if (save_leases(d, event, json_object_get(reply, "seats"), cause) != 0 ||
+	    db_commit(d->db, cause) != 0) {
+		db_rollback(d->db);
+		goto fail;
+	}
+	if (n != NULL)
+		*n = (int)json_integer_value(json_object_get(reply, count));
+	json_decref(reply);
+	return 0;
+fail:
+	json_decref(reply);
+	return -1;
+}
+
+int
+device_lease(struct device *d, uint32_t event, const uint32_t *seats, int nseats,
+    const char *section, const char *area, int ga, int *leased, char **cause)
+{
+	json_t *body = json_pack("{s:I}", "event", (json_int_t)event), *a;
+	int i;
+
+	if (seats != NULL) {
+		a = json_array();
+		for (i = 0; i < nseats; i++)
+			json_array_append_new(a, json_integer(seats[i]));
+		json_object_set_new(body, "seats", a);
+	} else if (section != NULL)
+		json_object_set_new(body, "section", json_string(section));
+	else if (area != NULL) {
+		json_object_set_new(body, "area", json_string(area));
+		json_object_set_new(body, "ga", json_integer(ga));
+	}
+	return lease_call(d, "/v1/lease", body, event, "leased", leased, cause);
+}
+
+int
+device_lease_return(struct device *d, uint32_t event, int *returned, char **cause)
+{
+	/* What was sold offline must reach the server before its leases go back. */
+	if (device_push(d, NULL, cause) != 0)
+		return -1;
+	return lease_call(d, "/v1/lease/return", json_pack("{s:I}", "event", (json_int_t)event),
+	    event, "returned", returned, cause);
+}
+
+/* ------------------------------------------------------------------ the background syncer */
+
+/*
+ * Two threads, each with its own device (its own SQLite connection and HTTP connection): the
+ * pusher sends the outbox soon after a kick (and every few seconds anyway), the puller
+ * long-polls. Either one's success or failure says whether the server is reachable.
+ */
+struct syncer {
+	char            *path;
+	pthread_t        pusher, puller;
+	pthread_mutex_t  mu;
+	pthread_cond_t   cond;
+	volatile int     stop;
+	int              kicked;
+	struct sync_status status;
+	int              started;
+};
+
+#define SYNC_PERIOD    3
+#define PULL_WAIT      20
+#define BACKOFF_MAX    15
+
+static void
+syncer_note(struct syncer *s, int ok, const char *error, int waiting, int conflicts)
+{
+	pthread_mutex_lock(&s->mu);
+	if (ok) {
+		s->status.online = 1;
+		s->status.offline_since = 0;
+		s->status.last_sync = (int64_t)time(NULL);
+		s->status.error[0] = '\0';
+	} else {
+		if (s->status.online || s->status.offline_since == 0)
+			s->status.offline_since = (int64_t)time(NULL);
+		s->status.online = 0;
+		snprintf(s->status.error, sizeof s->status.error, "%s", error);
+	}
+	if (waiting >= 0)
+		s->status.waiting = waiting;
+	s->status.new_conflicts += conflicts;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Sleep up to secs, or until kicked or stopped. */
+static void
+syncer_sleep(struct syncer *s, int secs, int wake_on_kick)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += secs;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && !(wake_on_kick && s->kicked)) {
+		if (pthread_cond_timedwait(&s->cond, &s->mu, &ts) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *
+pusher_main(void *arg)
+{
+	struct syncer *s = arg;
+	struct device *d = NULL;
+	struct sync_report rep;
+	char *cause = NULL;
+	int backoff = 1;
+
+	while (!s->stop) {
+		if (d == NULL && device_open(s->path, &d, &cause) != 0) {
+			syncer_note(s, 0, cause, -1, 0);
+			free(cause);
+			cause = NULL;
+			syncer_sleep(s, BACKOFF_MAX, 0);
+			continue;
+		}
+		client_set_cancel(d->c, &s->stop);
+		pthread_mutex_lock(&s->mu);
+		s->kicked = 0;
+		pthread_mutex_unlock(&s->mu);
+		memset(&rep, 0, sizeof rep);
+		if (device_push(d, &rep, &cause) != 0) {
+			syncer_note(s, 0, cause, device_waiting(d), rep.conflicts);
+			free(cause);
+			cause = NULL;
+			syncer_sleep(s, backoff, 0);
+			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+			continue;
+		}
+		backoff = 1;
+		syncer_note(s, 1, NULL, device_waiting(d), rep.conflicts);
+		syncer_sleep(s, SYNC_PERIOD, 1);
+	}
+	device_close(d);
+	return NULL;
+}
+
+static void *
+puller_main(void *arg)
+{
+	struct syncer *s = arg;
+	struct device *d = NULL;
+	struct sync_report rep;
+	char *cause = NULL;
+	int backoff = 1, first = 1;
+
+	while (!s->stop) {
+		if (d == NULL && device_open(s->path, &d, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+			syncer_sleep(s, BACKOFF_MAX, 0);
+			continue;
+		}
+		client_set_cancel(d->c, &s->stop);
+		memset(&rep, 0, sizeof rep);
+		/* The first round also bootstraps events that appeared on the server. */
+		if ((first ? device_sync(d, 0, &rep, &cause) :
+		    device_pull(d, PULL_WAIT, &rep, &cause)) != 0) {
+			if (!s->stop)
+				syncer_note(s, 0, cause, -1, rep.conflicts);
+			free(cause);
+			cause = NULL;
+			syncer_sleep(s, backoff, 0);
+			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+			first = 1;
+			continue;
+		}
+		first = 0;
+		backoff = 1;
+		syncer_note(s, 1, NULL, -1, rep.conflicts);
+	}
+	device_close(d);
+	return NULL;
+}
+
+struct syncer *
+syncer_start(const char *replica, char **cause)
+{
+	struct syncer *s = xcalloc(1, sizeof *s);
+	struct device *d;
+
+	/* Fail now, in the caller's face, if the replica cannot be opened at all. */
+	if (device_open(replica, &d, cause) != 0) {
+		free(s);
+		return NULL;
+	}
+	s->status.waiting = device_waiting(d);
+	device_close(d);
+	s->path = xstrdup(replica);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (pthread_create(&s->pusher, NULL, pusher_main, s) != 0 ||
+	    pthread_create(&s->puller, NULL, puller_main, s) != 0) {
+		fprintf(stderr, "tessera: cannot start the sync threads\n");
+		abort();
+	}
+	s->started = 1;
+	return s;
+}
+
+void
+syncer_kick(struct syncer *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->kicked = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void
+syncer_status(struct syncer *s, struct sync_status *st)
+{
+	pthread_mutex_lock(&s->mu);
+	*st = s->status;
+	s->status.new_conflicts = 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void
+syncer_stop(struct syncer *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->pusher, NULL);
+	pthread_join(s->puller, NULL);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
+	free(s->path);
+	free(s);
+}
