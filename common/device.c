@@ -789,10 +789,10 @@ device_push(struct device *d, struct sync_report *rep, char **cause)
 			json_decref(reply);
 			return -1;
 		}
+		i = json_array_size(results);
 		json_decref(reply);
-		if ((size_t)n != json_array_size(results))
-			return set_cause(cause, "the server answered %zu of %d operations",
-			    json_array_size(results), n);
+		if ((size_t)n != i)
+			return set_cause(cause, "the server answered %zu of %d operations", i, n);
 	}
 	if (rep != NULL)
 		rep->waiting = device_waiting(d);
