@@ -560,6 +560,75 @@ test_killed_mid_push(void **state)
 	sqlite3_finalize(s);
 }
 
+/* Wait (bounded) until cond holds; a loop over the real thing, not a fixed sleep. */
+#define EVENTUALLY(cond) do {						\
+	int tries_;							\
+	for (tries_ = 0; tries_ < 400 && !(cond); tries_++)		\
+		usleep(25000);						\
+	assert_true(cond);						\
+} while (0)
+
+static int
+server_has_admission(uint32_t seat, uint32_t gate)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT 1 FROM seat_state WHERE "
+	    "seat_id = ? AND state = 'admitted' AND admitted_by = ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, seat);
+	sqlite3_bind_int64(s, 2, gate);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+static int
+syncer_online(struct syncer *sy, int want)
+{
+	struct sync_status ss;
+
+	syncer_status(sy, &ss);
+	return ss.online == want && (want || ss.offline_since != 0);
+}
+
+static void
+test_background_syncer(void **state)
+{
+	struct syncer *sy;
+	char *cause = NULL;
+	uint32_t seat = 0;
+	int i;
+
+	(void)state;
+	sync_ok(GATE2);
+	for (i = 0; i < 20 && seat == 0; i++) {
+		if (state_at(GATE2, seats[i], NULL) == SEAT_SOLD)
+			seat = seats[i];
+	}
+	if (seat == 0) {
+		change(BO1, OP_SELL, seats[19], time(NULL));
+		assert_int_equal(device_push(dev[BO1], NULL, &cause), 0);
+		sync_ok(GATE2);
+		seat = seats[19];
+	}
+	sy = syncer_start(paths[GATE2], &cause);
+	if (sy == NULL)
+		fail_msg("syncer: %s", cause);
+	EVENTUALLY(syncer_online(sy, 1));
+	/* A change here reaches the server soon after a kick. */
+	change(GATE2, OP_ADMIT, seat, time(NULL) + 1000);
+	syncer_kick(sy);
+	EVENTUALLY(server_has_admission(seat, device_id(dev[GATE2])));
+	/* The server goes away: the status says offline. */
+	server_down();
+	syncer_kick(sy);
+	EVENTUALLY(syncer_online(sy, 0));
+	server_up();
+	EVENTUALLY(syncer_online(sy, 1));
+	syncer_stop(sy);
+}
+
 static void
 test_errors(void **state)
 {
@@ -594,6 +663,7 @@ main(void)
 		cmocka_unit_test(test_leases_and_forced_double_sale),
 		cmocka_unit_test(test_convergence_random),
 		cmocka_unit_test(test_killed_mid_push),
+		cmocka_unit_test(test_background_syncer),
 		cmocka_unit_test(test_errors),
 	};
 
