@@ -9,7 +9,7 @@
 
 #define EVENT_NAME_MAX   200        /* bytes of UTF-8 */
 #define TIER_NAME_MAX    40
-#define TIERS_MAX        255        /* a seat record keeps its tier in one byte */
+#define TIERS_MAX        256        /* a seat record keeps its tier in one byte */
 
 static void
 tiers_free(struct store_tier *tiers, int n)
@@ -218,8 +218,8 @@ out:
 
 const struct cmd_entry cmd_event_create_entry = {
 	.name = "event create",
-	.usage = "--db FILE --venue ID --name TEXT --starts TIME [--doors TIME] [--currency CODE]\n"
-	    "    [--reentry] [--tier NAME:PRICE[:SECTION,...]]...",
+	.usage = "--db FILE --venue ID --name TEXT --starts TIME\n"
+	    "    [--doors TIME] [--currency CODE] [--reentry] [--tier NAME:PRICE[:SECTION,...]]...",
 	.summary = "Create an event at an imported venue and print its id.",
 	.help =
 	    "  --db FILE          the store\n"

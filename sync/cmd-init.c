@@ -1,5 +1,6 @@
 /* cmd-init.c: tessera-sync init: a new store and its organizer root key. */
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "xmalloc.h"
@@ -15,7 +16,8 @@ cmd_init_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct keypair *root = NULL;
 	const char *db = NULL;
 	char *cause = NULL, *hex, *keypath;
-	int c;
+	mode_t mask;
+	int c, rc;
 
 	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
 		if (c == 'd')
@@ -26,7 +28,11 @@ cmd_init_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (optind != argc)
 		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 
-	if (store_create(db, &root, &cause) != 0) {
+	/* The store holds device keys and enrollment code hashes: no one else reads it. */
+	mask = umask(077);
+	rc = store_create(db, &root, &cause);
+	umask(mask);
+	if (rc != 0) {
 		cmd_error(self, "%s", cause);
 		free(cause);
 		return CMD_EXIT_ERROR;

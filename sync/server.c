@@ -280,7 +280,7 @@ log_request(struct server *srv, const char *method, const struct call *c, int st
 
 		if (err != NULL)
 			json_object_set_new(j, "error", json_string(err));
-		s = json_dumps(j, JSON_COMPACT);
+		s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(4));
 		fprintf(stderr, "%s\n", s);
 		free(s);
 		json_decref(j);

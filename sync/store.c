@@ -276,10 +276,31 @@ store_wake(struct store *st)
 	unlock(st);
 }
 
+/*
+ * Under the lock: catch up with changes other processes made (an admin command adding or
+ * revoking a device while the server runs), waking the long-polls when there were some.
+ */
+static void
+refresh_seq(struct store *st)
+{
+	sqlite3_stmt *s;
+	uint64_t seq = st->seq;
+
+	s = db_prepare(st->db, "SELECT value FROM meta WHERE key = 'seq'");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seq = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (seq > st->seq) {
+		st->seq = seq;
+		pthread_cond_broadcast(&st->changed);
+	}
+}
+
 void
 store_stats(struct store *st, struct store_stats *s)
 {
 	lock(st);
+	refresh_seq(st);
 	*s = st->stats;
 	s->seq = st->seq;
 	unlock(st);
@@ -1075,13 +1096,22 @@ store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int limit
 	if (wait > PROTO_MAX_WAIT)
 		wait = PROTO_MAX_WAIT;
 	lock(st);
+	refresh_seq(st);
 	if (wait > 0 && st->seq <= since) {
+		struct timespec slice;
+		time_t end;
+
 		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += wait;
+		end = deadline.tv_sec + wait;
 		st->stats.pull_waiters++;
+		/* Woken by a change here; every second, look for changes from other processes. */
 		while (st->seq <= since && !st->stopping) {
-			if (pthread_cond_timedwait(&st->changed, &st->mu, &deadline) == ETIMEDOUT)
+			clock_gettime(CLOCK_REALTIME, &slice);
+			if (slice.tv_sec >= end)
 				break;
+			slice.tv_sec += 1;
+			(void)pthread_cond_timedwait(&st->changed, &st->mu, &slice);
+			refresh_seq(st);
 		}
 		st->stats.pull_waiters--;
 	}
