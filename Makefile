@@ -60,7 +60,9 @@ LIBSCANNER    = $(BUILD)/libscanner.a
 PROGRAMS      = $(patsubst %/main.c,$(BUILD)/tessera-%,$(wildcard sync/main.c boxoffice/main.c scanner/main.c))
 TESTS         = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all check check-unit check-shell fuzz demo clean bench
+.PHONY: all check fuzz fuzzers demo clean bench
+# Keep the objects make would otherwise delete as intermediates.
+.SECONDARY:
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
