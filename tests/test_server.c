@@ -644,6 +644,44 @@ test_leases_never_overlap(void **state)
 }
 
 static void
+test_hold_and_release(void **state)
+{
+	json_t *r;
+	uint32_t a14 = seat_a13 + 1;
+
+	(void)state;
+	/* Box office 1 holds A-1-4 in its cart: box office 2 can neither hold nor sell it. */
+	r = call(devs[BO1].c, "POST", "/v1/hold", json_pack("{s:I,s:[I],s:i}", "event",
+	    (json_int_t)event_id, "seats", (json_int_t)a14, "seconds", 120), 200);
+	assert_string_equal(json_string_value(json_object_get(r, "result")), "held");
+	assert_true(json_integer_value(json_object_get(r, "until")) > time(NULL) + 100);
+	json_decref(r);
+	r = call(devs[BO2].c, "POST", "/v1/hold", json_pack("{s:I,s:[I]}", "event",
+	    (json_int_t)event_id, "seats", (json_int_t)a14), 409);
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "held");
+	assert_int_equal(json_integer_value(json_object_get(r, "by")), devs[BO1].id);
+	json_decref(r);
+	r = call(devs[BO2].c, "POST", "/v1/sell", json_pack("{s:[o]}", "ops",
+	    op(BO2, OP_SELL, a14, NULL, 2, time(NULL))), 409);
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "held");
+	json_decref(r);
+	/* Released, it is free for box office 2. */
+	r = call(devs[BO1].c, "POST", "/v1/release", json_pack("{s:I,s:[I]}", "event",
+	    (json_int_t)event_id, "seats", (json_int_t)a14), 200);
+	assert_int_equal(json_integer_value(json_object_get(r, "released")), 1);
+	json_decref(r);
+	json_decref(call(devs[BO2].c, "POST", "/v1/hold", json_pack("{s:I,s:[I]}", "event",
+	    (json_int_t)event_id, "seats", (json_int_t)a14), 200));
+	r = call(devs[BO2].c, "POST", "/v1/release", json_pack("{s:I}", "event",
+	    (json_int_t)event_id), 200);
+	assert_int_equal(json_integer_value(json_object_get(r, "released")), 1);
+	json_decref(r);
+	/* A gate holds nothing. */
+	json_decref(call(devs[GATE1].c, "POST", "/v1/hold", json_pack("{s:I,s:[I]}", "event",
+	    (json_int_t)event_id, "seats", (json_int_t)a14), 403));
+}
+
+static void
 test_revoked_device(void **state)
 {
 	char *cause = NULL;
@@ -697,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_online_sell_and_admit_cas),
 		cmocka_unit_test(test_offline_duplicate_admission_and_long_poll),
 		cmocka_unit_test(test_leases_never_overlap),
+		cmocka_unit_test(test_hold_and_release),
 		cmocka_unit_test(test_revoked_device),
 		cmocka_unit_test(test_metrics),
 	};
