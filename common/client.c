@@ -24,6 +24,7 @@ struct client {
 	char                 *cafile;
 	int64_t               offset;
 	volatile int         *cancel;
+	int                   pin_mismatch;     /* the last call failed on the pin */
 };
 
 /* What the answer brought in: body (capped) and the server's clock. */
@@ -87,6 +88,12 @@ client_set_pin(struct client *c, const char *pin)
 {
 	free(c->pin);
 	c->pin = pin != NULL ? xstrdup(pin) : NULL;
+}
+
+int
+client_pin_mismatch(const struct client *c)
+{
+	return c->pin_mismatch;
 }
 
 void
@@ -182,8 +189,12 @@ call_once(struct client *c, const char *method, const char *path, const char *bo
 		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
 	}
-	if (c->pin != NULL)
+	if (c->pin != NULL) {
+		/* The pin replaces the CA and name checks (libcurl still checks the pin). */
+		curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
 		curl_easy_setopt(c->curl, CURLOPT_PINNEDPUBLICKEY, c->pin);
+	}
 	if (c->cafile != NULL)
 		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cafile);
 	if (strcmp(method, "POST") == 0) {
@@ -211,6 +222,13 @@ call_once(struct client *c, const char *method, const char *path, const char *bo
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
 	rc = curl_easy_perform(c->curl);
 	curl_slist_free_all(h);
+	c->pin_mismatch = rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+	if (c->pin_mismatch) {
+		set_cause(cause, "certificate pin mismatch: the server at %s is not the one this "
+		    "device enrolled with (its TLS key is not the pinned %s)", c->base, c->pin);
+		free(url);
+		return -1;
+	}
 	if (rc != CURLE_OK) {
 		set_cause(cause, "%s: %s", url, errbuf[0] != '\0' ? errbuf :
 		    curl_easy_strerror(rc));

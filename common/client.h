@@ -20,8 +20,15 @@ struct client *client_new(const char *base_url, uint32_t device_id, const struct
 void client_free(struct client *c);
 /* The whole call, connection included, gives up after ms milliseconds (default 10 s). */
 void client_set_timeout(struct client *c, long ms);
-/* TLS: accept only a server whose public key hashes to pin ("sha256//BASE64"); NULL: any valid. */
+/*
+ * TLS: accept only a server whose public key hashes to pin ("sha256//BASE64", tlspin.h; copied),
+ * whoever signed its certificate and whatever names it holds: the pin is the whole trust, so no
+ * CA or host name check is made. A server with another key fails the call with a cause that
+ * starts "certificate pin mismatch". NULL: back to the usual CA and host name checks.
+ */
 void client_set_pin(struct client *c, const char *pin);
+/* 1 when the last call failed because the server's public key did not match the pin, else 0. */
+int client_pin_mismatch(const struct client *c);
 /* TLS: trust this CA or self-signed certificate file instead of the system's. */
 void client_set_cafile(struct client *c, const char *path);
 /* A call in progress gives up as soon as *flag becomes non-zero (for a quitting program). */

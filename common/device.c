@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "db.h"
 #include "device.h"
 #include "proto.h"
+#include "tlspin.h"
 #include "xmalloc.h"
 
 #define PUSH_BATCH      500
@@ -47,6 +49,7 @@ struct device {
 	int              role;
 	char            *name;
 	char            *url;
+	char            *pin;           /* the server's TLS key, or NULL */
 	long             online_ms;
 	int              offline;
 	int64_t          saved_offset;
@@ -80,6 +83,12 @@ const char *
 device_server(const struct device *d)
 {
 	return d->url;
+}
+
+const char *
+device_tls_pin(const struct device *d)
+{
+	return d->pin;
 }
 
 struct replica *
@@ -545,6 +554,7 @@ device_close(struct device *d)
 	keypair_free(d->kp);
 	free(d->name);
 	free(d->url);
+	free(d->pin);
 	free(d->path);
 	free(d);
 }
@@ -581,9 +591,17 @@ device_open(const char *path, struct device **out, char **cause)
 	d->id = (uint32_t)id;
 	d->role = role_parse(role);
 	free(role);
+	if (replica_meta_get(r, REPLICA_META_TLS_PIN, &d->pin, cause) < 0 ||
+	    (d->pin != NULL && tlspin_check(d->pin, cause) != 0)) {
+		d->kp = NULL;
+		d->r = NULL;
+		device_close(d);
+		goto fail;
+	}
 	if (replica_meta_get_int(r, REPLICA_META_CLOCK_OFFSET, &offset, NULL) != 0)
 		offset = 0;
 	d->c = client_new(d->url, d->id, d->kp);
+	client_set_pin(d->c, d->pin);
 	client_set_clock_offset(d->c, offset);
 	d->saved_offset = offset;
 	free(keypath);
@@ -617,7 +635,41 @@ int
 device_enroll(const char *path, const char *url, const char *code, struct device **out,
     char **cause)
 {
-	struct keypair *kp = keypair_generate();
+	return device_enroll_pinned(path, url, code, NULL, out, cause);
+}
+
+/* The pin to enroll with: the one given, checked, or the server's own (trust on first use). */
+static int
+enroll_pin(const char *url, const char *given, char pin[TLSPIN_SIZE], char **cause)
+{
+	char *why = NULL;
+
+	if (strncasecmp(url, "https://", 8) != 0) {
+		if (given != NULL)
+			return set_cause(cause, "a TLS pin needs an https:// server URL, not %.100s",
+			    url);
+		pin[0] = '\0';
+		return 0;
+	}
+	if (given != NULL) {
+		if (tlspin_check(given, cause) != 0)
+			return -1;
+		snprintf(pin, TLSPIN_SIZE, "%s", given);
+		return 0;
+	}
+	if (tlspin_fetch_url(url, SYNC_TIMEOUT, pin, &why) != 0) {
+		set_cause(cause, "cannot reach the server: %s", why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+device_enroll_pinned(const char *path, const char *url, const char *code, const char *given,
+    struct device **out, char **cause)
+{
+	struct keypair *kp = NULL;
 	struct replica *r = NULL;
 	struct client *anon;
 	struct device *d = NULL;
@@ -626,7 +678,7 @@ device_enroll(const char *path, const char *url, const char *code, struct device
 	uint8_t cert[CERT_BYTES], root[KEYS_PUBLICBYTES];
 	json_t *reply = NULL, *devs;
 	const char *certhex, *roothex, *name, *role;
-	char *pkhex, *keypath = device_key_path(path);
+	char *pkhex, *keypath = device_key_path(path), pin[TLSPIN_SIZE];
 	long status = 0;
 	int created = 0;
 
@@ -635,8 +687,13 @@ device_enroll(const char *path, const char *url, const char *code, struct device
 		    "again)", path);
 		goto fail;
 	}
+	if (enroll_pin(url, given, pin, cause) != 0)
+		goto fail;
+	kp = keypair_generate();
 	anon = client_new(url, 0, NULL);
 	client_set_timeout(anon, SYNC_TIMEOUT);
+	if (pin[0] != '\0')
+		client_set_pin(anon, pin);
 	pkhex = keys_hex(kp->pk, KEYS_PUBLICBYTES);
 	{
 		json_t *body = json_pack("{s:s,s:s}", "code", code, "pk", pkhex);
@@ -644,7 +701,13 @@ device_enroll(const char *path, const char *url, const char *code, struct device
 		if (client_call(anon, "POST", "/v1/enroll", body, &status, &reply, cause) != 0) {
 			char *e = *cause;
 
-			set_cause(cause, "cannot reach the server: %s", e);
+			/* The code never left: it still works with the right server. */
+			if (client_pin_mismatch(anon))
+				set_cause(cause, "certificate pin mismatch: the server at %s does not "
+				    "have the TLS key of the pin %s %s (nothing was sent to it)", url,
+				    pin, given != NULL ? "given" : "it presented a moment ago");
+			else
+				set_cause(cause, "cannot reach the server: %s", e);
 			free(e);
 			json_decref(body);
 			free(pkhex);
@@ -686,6 +749,8 @@ device_enroll(const char *path, const char *url, const char *code, struct device
 	d->role = c.role;
 	d->name = xstrdup(name);
 	d->url = xstrdup(url);
+	if (pin[0] != '\0')
+		d->pin = xstrdup(pin);
 	if (db_begin(d->db, cause) != 0)
 		goto fail;
 	if (replica_meta_set_int(d->r, REPLICA_META_DEVICE_ID, d->id, cause) != 0 ||
@@ -695,7 +760,9 @@ device_enroll(const char *path, const char *url, const char *code, struct device
 	    replica_meta_set(d->r, REPLICA_META_ROOT_PK, roothex, cause) != 0 ||
 	    replica_meta_set_int(d->r, REPLICA_META_PULL_CURSOR, 0, cause) != 0 ||
 	    replica_meta_set_int(d->r, REPLICA_META_NEXT_OP_SEQ, 1, cause) != 0 ||
-	    replica_meta_set_int(d->r, REPLICA_META_NEXT_SERIAL, 1, cause) != 0) {
+	    replica_meta_set_int(d->r, REPLICA_META_NEXT_SERIAL, 1, cause) != 0 ||
+	    (d->pin != NULL &&
+	    replica_meta_set(d->r, REPLICA_META_TLS_PIN, d->pin, cause) != 0)) {
 		db_rollback(d->db);
 		goto fail;
 	}
@@ -709,6 +776,7 @@ device_enroll(const char *path, const char *url, const char *code, struct device
 	}
 	json_decref(devs);
 	d->c = client_new(d->url, d->id, d->kp);
+	client_set_pin(d->c, d->pin);
 	json_decref(reply);
 	free(keypath);
 	if (out != NULL)

@@ -29,10 +29,21 @@ char *device_key_path(const char *replica);
  * Enroll: make the key pair here, present the one-time code to the server at url, and keep the
  * certificate, the root key, the device's id, role and name in a new replica at path (refused
  * if it exists). On success prints nothing and sets *out (may be NULL) to the open device.
- * Errors: wrong or used code, server unreachable, TLS pin mismatch, replica exists.
+ * Errors: wrong or used code, server unreachable, TLS pin mismatch, replica exists; on any of
+ * them no replica or key file is left behind.
+ *
+ * With an https:// url the device pins the server's TLS public key (tlspin.h): pin when given
+ * (what tessera-sync init printed: the code cannot go to anyone else), else the key the server
+ * presents now (trust on first use). The pin is kept in the replica (meta tls_pin) and every
+ * later call of the device accepts that key only, whatever signed the certificate. A pin with
+ * an http:// url is refused. device_enroll() is device_enroll_pinned() with pin NULL.
  */
 int device_enroll(const char *path, const char *url, const char *code, struct device **out,
     char **cause) WARN_UNUSED;
+int device_enroll_pinned(const char *path, const char *url, const char *code, const char *pin,
+    struct device **out, char **cause) WARN_UNUSED;
+/* The pinned TLS key of the server ("sha256//..."), or NULL when the device does not pin. */
+const char *device_tls_pin(const struct device *d);
 int device_open(const char *path, struct device **out, char **cause) WARN_UNUSED;
 void device_close(struct device *d);
 

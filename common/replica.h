@@ -17,7 +17,7 @@
 #define REPLICA_META_NAME          "name"           /* the device's name, for people */
 #define REPLICA_META_SERVER_URL    "server_url"     /* the sync server, https://host:port */
 #define REPLICA_META_ROOT_PK       "root_pk"        /* hex of the organizer root public key */
-#define REPLICA_META_TLS_PIN       "tls_pin"        /* hex SHA-256 of the server's public key */
+#define REPLICA_META_TLS_PIN       "tls_pin"        /* "sha256//BASE64" of the server's public key */
 #define REPLICA_META_PULL_CURSOR   "pull_cursor"    /* int: the server change seq pulled so far */
 #define REPLICA_META_NEXT_OP_SEQ   "next_op_seq"    /* int: sequence number of the next dot */
 #define REPLICA_META_NEXT_SERIAL   "next_serial"    /* int: serial of the next ticket sold here */

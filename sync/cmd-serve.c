@@ -5,15 +5,20 @@
  * this one) and taken with sigwait(), so a signal never interrupts a request half-way: the main
  * thread wakes, stops the server (which finishes the requests in flight and ends long-polls)
  * and closes the store.
+ *
+ * TLS: --tls-cert and --tls-key, or else the FILE.crt and FILE.tlskey that init --tls-host made
+ * beside the store, when both are there; --no-tls serves plain HTTP whatever is there.
  */
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "server.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 #define LISTEN_DEFAULT  "127.0.0.1:8080"
@@ -56,6 +61,35 @@ parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port, char **c
 	return 0;
 }
 
+/*
+ * Without --tls-*: the store's own certificate and key when both exist (*cert and *key set, new
+ * strings), neither (both NULL), or an error for one without the other.
+ */
+static int
+default_tls(const struct cmd_entry *self, const char *db, char **cert, char **key)
+{
+	char *c = tls_cert_path(db), *k = tls_key_path(db);
+	struct stat sb;
+	int hc = stat(c, &sb) == 0, hk = stat(k, &sb) == 0;
+
+	*cert = *key = NULL;
+	if (hc && hk) {
+		*cert = c;
+		*key = k;
+		return CMD_EXIT_OK;
+	}
+	if (hc || hk) {
+		cmd_error(self, "%s exists but %s does not: give --tls-cert and --tls-key, or "
+		    "--no-tls", hc ? c : k, hc ? k : c);
+		free(c);
+		free(k);
+		return CMD_EXIT_ERROR;
+	}
+	free(c);
+	free(k);
+	return CMD_EXIT_OK;
+}
+
 static int
 cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -64,6 +98,7 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
+		{ "no-tls", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log-json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -74,8 +109,8 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	struct store *st = NULL;
 	sigset_t set;
 	const char *db = NULL, *where = LISTEN_DEFAULT;
-	char host[HOST_MAX + 1], *cause = NULL;
-	int c, rc, quiet = 0, sig;
+	char host[HOST_MAX + 1], *cause = NULL, *dcert = NULL, *dkey = NULL, pin[TLSPIN_SIZE];
+	int c, rc, quiet = 0, sig, notls = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
@@ -91,6 +126,9 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 			break;
 		case 'k':
 			cfg.tls_key = optarg;
+			break;
+		case 'n':
+			notls = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -111,13 +149,26 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	if ((cfg.tls_cert != NULL) != (cfg.tls_key != NULL))
 		return cmd_usage_error(self, "TLS needs both --tls-cert and --tls-key");
+	if (notls && cfg.tls_cert != NULL)
+		return cmd_usage_error(self, "--no-tls and --tls-cert: choose one");
 	if (quiet && cfg.log_json)
 		return cmd_usage_error(self, "--quiet and --log-json: choose one");
 	cfg.host = host;
 	cfg.log = !quiet;
 
+	if (!notls && cfg.tls_cert == NULL) {
+		if ((rc = default_tls(self, db, &dcert, &dkey)) != CMD_EXIT_OK)
+			return rc;
+		cfg.tls_cert = dcert;
+		cfg.tls_key = dkey;
+	}
+	if (cfg.tls_cert != NULL && tlspin_from_file(cfg.tls_cert, pin, &cause) != 0) {
+		rc = cmd_error(self, "%s", cause);
+		free(cause);
+		goto out;
+	}
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
-		return rc;
+		goto out;
 	/* Before any thread starts, so that every thread inherits the mask. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -130,8 +181,12 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 		rc = cmd_error(self, "%s", cause);
 		free(cause);
 		store_close(st);
-		return rc;
+		goto out;
 	}
+	/* stdout says only where; the certificate goes to the log. */
+	if (cfg.tls_cert != NULL)
+		fprintf(stderr, "%s: TLS certificate %s, tls pin: %s\n", CMD_PROGRAM, cfg.tls_cert,
+		    pin);
 	printf("%s: serving on %s://%s%s%s:%u\n", CMD_PROGRAM,
 	    cfg.tls_cert != NULL ? "https" : "http", strchr(host, ':') != NULL ? "[" : "", host,
 	    strchr(host, ':') != NULL ? "]" : "", (unsigned int)server_port(srv));
@@ -145,24 +200,32 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	fflush(stdout);
 	server_stop(srv);
 	store_close(st);
-	return CMD_EXIT_OK;
+	rc = CMD_EXIT_OK;
+out:
+	free(dcert);
+	free(dkey);
+	return rc;
 }
 
 const struct cmd_entry cmd_serve_entry = {
 	.name = "serve",
-	.usage = "--db FILE [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--quiet]\n"
-	    "    [--log-json]",
+	.usage = "--db FILE [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE | --no-tls]\n"
+	    "    [--quiet] [--log-json]",
 	.summary = "Run the sync server until SIGINT or SIGTERM.",
 	.help =
-	    "Prints one line, \"tessera-sync: serving on http://HOST:PORT\" with the port really\n"
-	    "bound, once it accepts connections. On SIGINT or SIGTERM it prints \"tessera-sync:\n"
-	    "stopping\", finishes the requests in flight, ends long-polls and exits 0.\n"
+	    "Prints one line, \"tessera-sync: serving on http://HOST:PORT\" (https with TLS) with\n"
+	    "the port really bound, once it accepts connections. On SIGINT or SIGTERM it prints\n"
+	    "\"tessera-sync: stopping\", finishes the requests in flight, ends long-polls and\n"
+	    "exits 0. It serves HTTPS with the store's FILE.crt and FILE.tlskey (made by init\n"
+	    "--tls-host) when both exist and no --tls-cert is given; the log (stderr) starts with\n"
+	    "the certificate's pin.\n"
 	    "\n"
 	    "  --db FILE           the store\n"
 	    "  --listen HOST:PORT  where to listen; default " LISTEN_DEFAULT "; port 0 picks a\n"
 	    "                      free port; IPv6 in brackets: [::1]:8080, [::]:443\n"
 	    "  --tls-cert FILE     PEM certificate (chain) for HTTPS; needs --tls-key\n"
 	    "  --tls-key FILE      PEM private key for HTTPS\n"
+	    "  --no-tls            plain HTTP, even when FILE.crt and FILE.tlskey exist\n"
 	    "  --quiet             no request log\n"
 	    "  --log-json          the request log (stderr) as JSON lines\n",
 	.exec = cmd_serve_exec,
