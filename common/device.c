@@ -1067,15 +1067,11 @@ fail:
 }
 
 int
-device_sync(struct device *d, int wait, struct sync_report *rep, char **cause)
+device_discover(struct device *d, struct sync_report *rep, char **cause)
 {
 	json_t *reply, *v;
 	size_t i;
 
-	if (rep != NULL)
-		memset(rep, 0, sizeof *rep);
-	if (device_push(d, rep, cause) != 0)
-		return -1;
 	if (sync_call(d, "GET", "/v1/events", NULL, SYNC_TIMEOUT, &reply, cause) != 0)
 		return -1;
 	json_array_foreach(json_object_get(reply, "events"), i, v) {
@@ -1091,6 +1087,16 @@ device_sync(struct device *d, int wait, struct sync_report *rep, char **cause)
 			rep->events++;
 	}
 	json_decref(reply);
+	return 0;
+}
+
+int
+device_sync(struct device *d, int wait, struct sync_report *rep, char **cause)
+{
+	if (rep != NULL)
+		memset(rep, 0, sizeof *rep);
+	if (device_push(d, rep, cause) != 0 || device_discover(d, rep, cause) != 0)
+		return -1;
 	if (device_pull(d, wait, rep, cause) != 0)
 		return -1;
 	if (rep != NULL)
@@ -1217,11 +1223,13 @@ struct syncer {
 	pthread_cond_t   cond;
 	volatile int     stop;
 	int              kicked;
+	time_t           discovered;
 	struct sync_status status;
 	int              started;
 };
 
 #define SYNC_PERIOD    3
+#define DISCOVER_EVERY 60
 #define PULL_WAIT      20
 #define BACKOFF_MAX    15
 
@@ -1269,7 +1277,7 @@ pusher_main(void *arg)
 	struct device *d = NULL;
 	struct sync_report rep;
 	char *cause = NULL;
-	int backoff = 1;
+	int backoff = 1, kicked, rc;
 
 	while (!s->stop) {
 		if (d == NULL && device_open(s->path, &d, &cause) != 0) {
@@ -1281,10 +1289,20 @@ pusher_main(void *arg)
 		}
 		client_set_cancel(d->c, &s->stop);
 		pthread_mutex_lock(&s->mu);
+		kicked = s->kicked;
 		s->kicked = 0;
 		pthread_mutex_unlock(&s->mu);
 		memset(&rep, 0, sizeof rep);
-		if (device_push(d, &rep, &cause) != 0) {
+		rc = device_push(d, &rep, &cause);
+		/* A kick ("sync now") and the passing minutes also look for new events. */
+		if (rc == 0 && (kicked || time(NULL) - s->discovered >= DISCOVER_EVERY)) {
+			rc = device_discover(d, &rep, &cause);
+			if (rc == 0) {
+				s->discovered = time(NULL);
+				rep.pushed++;   /* a real exchange with the server */
+			}
+		}
+		if (rc != 0) {
 			syncer_note(s, 0, cause, device_waiting(d), rep.conflicts);
 			free(cause);
 			cause = NULL;
@@ -1293,7 +1311,14 @@ pusher_main(void *arg)
 			continue;
 		}
 		backoff = 1;
-		syncer_note(s, 1, NULL, device_waiting(d), rep.conflicts);
+		/* Online is said only after the server answered; an empty outbox proves nothing. */
+		if (rep.pushed > 0)
+			syncer_note(s, 1, NULL, device_waiting(d), rep.conflicts);
+		else {
+			pthread_mutex_lock(&s->mu);
+			s->status.waiting = device_waiting(d);
+			pthread_mutex_unlock(&s->mu);
+		}
 		syncer_sleep(s, SYNC_PERIOD, 1);
 	}
 	device_close(d);

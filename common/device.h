@@ -76,6 +76,8 @@ struct sync_report {
  * 0, or -1 with *cause (what was done stays done).
  */
 int device_sync(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
+/* Bootstrap every event the server has and the replica lacks. */
+int device_discover(struct device *d, struct sync_report *r, char **cause) WARN_UNUSED;
 int device_push(struct device *d, struct sync_report *r, char **cause) WARN_UNUSED;
 int device_pull(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
 int device_bootstrap(struct device *d, uint32_t event, char **cause) WARN_UNUSED;
@@ -137,6 +139,7 @@ struct sync_status {
 	char     error[160];        /* the last failure, for the status line */
 };
 struct syncer *syncer_start(const char *replica, char **cause);
+/* Sync now: push, and look for new events on the server. */
 void syncer_kick(struct syncer *s);
 void syncer_status(struct syncer *s, struct sync_status *st);
 void syncer_stop(struct syncer *s);

@@ -122,8 +122,11 @@ setup(void **state)
 	server_up();
 	snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
 	for (i = 0; i < NDEV; i++) {
-		assert_int_equal(store_device_add(st, roles[i], i < 2 ? "Box office" : "Gate",
-		    NULL, &id, &code, &cause), 0);
+		static const char *names[NDEV] = { "Box office 1", "Box office 2", "North gate",
+		    "South gate" };
+
+		assert_int_equal(store_device_add(st, roles[i], names[i], NULL, &id, &code,
+		    &cause), 0);
 		snprintf(paths[i], sizeof paths[i], "%s/dev%d.db", dir, i);
 		if (device_enroll(paths[i], url, code, &dev[i], &cause) != 0)
 			fail_msg("enroll: %s", cause);
@@ -339,6 +342,31 @@ test_offline_duplicate_admission(void **state)
 	assert_int_equal(by2, device_id(dev[GATE2]));
 	assert_int_equal(conflicts_at(GATE1, "duplicate-admission"), 1);
 	assert_int_equal(conflicts_at(GATE2, "duplicate-admission"), 1);
+
+	/* The operator's report names both gates and both times. */
+	{
+		char cmd[512], out[4096], t1[32], t2[32];
+		const char *build = getenv("BUILD");
+		FILE *p;
+		size_t n;
+		time_t w1 = (time_t)(now + 10), w2 = (time_t)(now + 20);
+		struct tm tm;
+
+		snprintf(cmd, sizeof cmd, "'%s/tessera-sync' report conflicts --db '%s' "
+		    "--event %u", build != NULL ? build : "build", dbpath, event_id);
+		assert_non_null(p = popen(cmd, "r"));
+		n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		assert_int_equal(pclose(p), 0);
+		localtime_r(&w1, &tm);
+		strftime(t1, sizeof t1, "%H:%M:%S", &tm);
+		localtime_r(&w2, &tm);
+		strftime(t2, sizeof t2, "%H:%M:%S", &tm);
+		if (strstr(out, "duplicate-admission") == NULL || strstr(out, "North gate") == NULL ||
+		    strstr(out, "South gate") == NULL || strstr(out, t1) == NULL ||
+		    strstr(out, t2) == NULL)
+			fail_msg("report conflicts does not name both gates and times:\n%s", out);
+	}
 }
 
 static void

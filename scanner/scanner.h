@@ -1,0 +1,57 @@
+/* scanner.h: tessera-scanner's commands (one file each) and what they share. */
+#ifndef TESSERA_SCANNER_H
+#define TESSERA_SCANNER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <getopt.h>
+
+#include "compat.h"
+#include "gate.h"
+
+#define SCANNER_PROGRAM  "tessera-scanner"
+#define SCANNER_VERSION  "0.1.0"
+
+/* Exit statuses (docs/tessera-scanner.md). check: 0 admit, 1 deny, 2 error. */
+#define SCANNER_EXIT_OK     0
+#define SCANNER_EXIT_DENY   1
+#define SCANNER_EXIT_FAIL   1       /* enroll, sync, inspect: refused or failed */
+#define SCANNER_EXIT_ERROR  2       /* a wrong command line, or check could not decide */
+
+/* A command: its name, arguments, one line of summary, the help of its options, and exec. */
+struct scanner_cmd {
+	const char  *name;
+	const char  *usage;
+	const char  *summary;
+	const char  *help;
+	int        (*exec)(const struct scanner_cmd *self, int argc, char **argv);
+};
+
+/* cmd-*.c, screen.c */
+extern const struct scanner_cmd scanner_cmd_enroll, scanner_cmd_sync, scanner_cmd_check,
+    scanner_cmd_inspect, scanner_cmd_screen;
+
+/* scanner.c */
+extern const struct scanner_cmd *const scanner_cmds[];    /* NULL-terminated */
+const struct scanner_cmd *scanner_find(const char *name);
+void scanner_usage(FILE *f);
+/* "tessera-scanner NAME: message" on stderr; returns status. */
+int scanner_error(const struct scanner_cmd *self, int status, const char *fmt, ...)
+    PRINTFLIKE(3, 4);
+/* The message, the usage line and a pointer to --help; returns SCANNER_EXIT_ERROR. */
+int scanner_usage_error(const struct scanner_cmd *self, const char *fmt, ...) PRINTFLIKE(2, 3);
+/*
+ * getopt_long; longopts must hold { "help", no_argument, NULL, 'h' }. Prints the help and
+ * exits 0 on --help; exits 2 on an unknown option or a missing value.
+ */
+int scanner_getopt(const struct scanner_cmd *self, int argc, char **argv,
+    const struct option *longopts);
+/* A decimal id from 1 to UINT32_MAX. 0, or -1 with *out untouched. */
+int scanner_parse_id(const char *s, uint32_t *out) WARN_UNUSED;
+/* Minutes from 0 to 7 days, into seconds. 0, or -1. */
+int scanner_parse_minutes(const char *s, int64_t *out) WARN_UNUSED;
+/* The replica of --replica, or $TESSERA_REPLICA, or NULL. */
+const char *scanner_replica(const char *arg);
+
+#endif
