@@ -1157,8 +1157,18 @@ lease_call(struct device *d, const char *path, json_t *body, uint32_t event, con
 	if (status != 200) {
 		why = json_string_value(json_object_get(reply, "reason"));
 		err = json_string_value(json_object_get(reply, "error"));
-		set_cause(cause, "the server refused the lease: %s%s%s", err != NULL ? err : "",
-		    why != NULL ? " " : "", why != NULL ? why : "");
+		if (why != NULL && json_integer_value(json_object_get(reply, "seat")) > 0) {
+			sqlite3_stmt *s = db_prepare(d->db, "SELECT label FROM seats WHERE id = ?");
+			json_int_t by = json_integer_value(json_object_get(reply, "by"));
+
+			sqlite3_bind_int64(s, 1, json_integer_value(json_object_get(reply, "seat")));
+			set_cause(cause, "the server refused the lease: seat %s is %s%s",
+			    sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) :
+			    "(unknown)", why, by > 0 ? " by another device" : "");
+			sqlite3_finalize(s);
+		} else
+			set_cause(cause, "the server refused the lease: %s",
+			    err != NULL ? err : why != NULL ? why : "no reason given");
 		json_decref(reply);
 		return -1;
 	}

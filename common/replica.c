@@ -36,6 +36,12 @@
  *                   conflict of merge.h), for staff; unique, so hearing one twice is a no-op.
  *   leases          seats the server leased to this box office for selling offline.
  *
+ *   shifts          (migration 2) a cashier's shift: opened with a cash float, closed with the
+ *                   counted cash and the journal's chain head at that moment.
+ *   journal         (migration 2) the box office's append-only sales journal: each entry's
+ *                   hash is BLAKE2b(previous hash || entry), so an edit shows (journal.c);
+ *                   triggers refuse UPDATE and DELETE.
+ *
  * Times are unix seconds (INTEGER); money is INTEGER minor units. Elsewhere than seat_state an
  * absent value is NULL. Schema changes are new entries at the end of migrations[]; never edit
  * one that has shipped.
@@ -248,6 +254,35 @@ static const struct db_migration migrations[] = {
 	"	FOREIGN KEY (event_id, seat_id) REFERENCES seat_state (event_id, seat_id)\n"
 	"	    ON DELETE CASCADE\n"
 	");\n"
+	},
+	/* Box office: cash-drawer shifts and the hash-chained sales journal (journal.h). */
+	{ 2,
+	"CREATE TABLE shifts (\n"
+	"	id		INTEGER PRIMARY KEY,\n"
+	"	device_id	INTEGER NOT NULL CHECK (device_id BETWEEN 1 AND 4294967295),\n"
+	"	opened_at	INTEGER NOT NULL,\n"
+	"	float		INTEGER NOT NULL CHECK (float >= 0),\n"
+	"	closed_at	INTEGER,\n"
+	"	counted		INTEGER CHECK (counted >= 0),\n"
+	"	head_seq	INTEGER,\n"
+	"	head_hash	BLOB CHECK (head_hash IS NULL OR length(head_hash) = 32),\n"
+	"	CHECK ((closed_at IS NULL) = (counted IS NULL))\n"
+	");\n"
+	"CREATE UNIQUE INDEX shifts_one_open ON shifts (device_id) WHERE closed_at IS NULL;\n"
+	"CREATE TABLE journal (\n"
+	"	seq		INTEGER PRIMARY KEY CHECK (seq >= 1),\n"
+	"	at		INTEGER NOT NULL,\n"
+	"	shift_id	INTEGER NOT NULL REFERENCES shifts (id),\n"
+	"	kind		TEXT NOT NULL CHECK (kind IN\n"
+	"			('shift-open', 'sale', 'refund', 'reprint', 'shift-close')),\n"
+	"	body		TEXT NOT NULL,\n"
+	"	hash		BLOB NOT NULL CHECK (length(hash) = 32)\n"
+	");\n"
+	"CREATE INDEX journal_shift ON journal (shift_id, seq);\n"
+	"CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal\n"
+	"BEGIN SELECT RAISE(ABORT, 'journal: entries are never changed'); END;\n"
+	"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal\n"
+	"BEGIN SELECT RAISE(ABORT, 'journal: entries are never deleted'); END;\n"
 	},
 };
 

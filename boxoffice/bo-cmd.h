@@ -1,0 +1,58 @@
+/* bo-cmd.h: tessera-boxoffice's commands: one descriptor each, listed in one table. */
+#ifndef TESSERA_BO_CMD_H
+#define TESSERA_BO_CMD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <getopt.h>
+
+#include "compat.h"
+
+#define BO_PROGRAM  "tessera-boxoffice"
+#define BO_VERSION  "0.1.0"
+
+/* Exit statuses of every command (docs/tessera-boxoffice.md). */
+#define BO_EXIT_OK     0
+#define BO_EXIT_ERROR  1        /* refused or failed: a sale refused, the server unreachable */
+#define BO_EXIT_USAGE  2        /* the command line is wrong: nothing was opened */
+
+struct device;
+
+/*
+ * A command: name is the words that select it ("report shift"); exec runs it with argv[0] the
+ * command's last word, prints its own errors and returns an exit status.
+ */
+struct bo_cmd {
+	const char  *name;
+	const char  *usage;
+	const char  *summary;
+	const char  *help;
+	int        (*exec)(const struct bo_cmd *self, int argc, char **argv);
+};
+
+/* bo-cmd-*.c */
+extern const struct bo_cmd bo_cmd_enroll, bo_cmd_sync, bo_cmd_events, bo_cmd_sell,
+    bo_cmd_lease, bo_cmd_refund, bo_cmd_report_shift, bo_cmd_shift_open, bo_cmd_shift_close;
+
+/* bo-cmd.c */
+extern const struct bo_cmd *const bo_cmd_table[];      /* NULL-terminated, in help order */
+/* The command argv names (1 or 2 words, *used says how many), or NULL. */
+const struct bo_cmd *bo_cmd_find(int argc, char **argv, int *used);
+void bo_cmd_usage(FILE *f);
+/* "tessera-boxoffice NAME: message" on stderr; return BO_EXIT_ERROR / BO_EXIT_USAGE. */
+int bo_cmd_error(const struct bo_cmd *self, const char *fmt, ...) PRINTFLIKE(2, 3);
+int bo_cmd_usage_error(const struct bo_cmd *self, const char *fmt, ...) PRINTFLIKE(2, 3);
+/* getopt_long with --help handled (prints the help, exits 0) and option errors (exit 2). */
+int bo_cmd_getopt(const struct bo_cmd *self, int argc, char **argv,
+    const struct option *longopts);
+/* Open the device of --replica: BO_EXIT_OK with *d, or an exit status (message printed). */
+int bo_cmd_open(const struct bo_cmd *self, const char *replica, struct device **d)
+    WARN_UNUSED;
+/* A decimal id 1..UINT32_MAX. 0, or -1. */
+int bo_cmd_parse_id(const char *s, uint32_t *out) WARN_UNUSED;
+/* Split "A-1-5,A-1-6" (and repeated options) into a list; returns the new count. */
+int bo_cmd_add_words(char ***list, int n, const char *arg);
+void bo_cmd_free_words(char **list, int n);
+
+#endif
