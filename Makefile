@@ -115,6 +115,25 @@ fuzz: $(FUZZERS)
 		$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-$$n fuzz/seeds/$$n || exit 1; \
 	done
 
+# make bench: build bench/ and run every figure, print the table and write $(BENCH_CSV)
+# (docs/performance.md). Not part of make check. BENCH_ARGS="-q" is a smoke run with tiny sizes;
+# BENCH_ARGS="gate scan" runs only those figures; sizes come from BENCH_* variables.
+BENCH_SRC     := $(sort $(wildcard bench/*.c))
+BENCH_BIN      = $(BUILD)/tessera-bench
+BENCH_CSV     ?= bench/results.csv
+BENCH_ARGS    ?=
+BENCH_SCANNER  = $(filter %/tessera-scanner,$(PROGRAMS))
+
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibench -Isync -c $< -o $@
+
+$(BENCH_BIN): $(call obj,$(BENCH_SRC)) $(LIBSYNC) $(LIBTESSERA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKGLIBS)
+
+bench: $(BENCH_BIN) $(BENCH_SCANNER)
+	$(BENCH_BIN) -o $(BENCH_CSV) $(if $(BENCH_SCANNER),-s $(BENCH_SCANNER)) $(BENCH_ARGS)
+
 demo: $(PROGRAMS)
 	@scripts/demo $(BUILD)
 
