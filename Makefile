@@ -5,6 +5,8 @@
 #   make SAN=1      build with AddressSanitizer and UBSan (use a separate BUILD=)
 #   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make demo       a local sync server with a sample venue, then the box office
+#   make install    the programs, man pages, sample venues and the server's systemd unit
+#                   under DESTDIR/PREFIX (default /usr/local); make uninstall takes them away
 #
 # BUILD=dir keeps a build apart (helpers, sanitizer builds) so that two builds never share objects.
 
@@ -15,7 +17,7 @@ PKG_CONFIG ?= pkg-config
 
 LIBPKGS  = ncursesw sqlite3 libsodium libqrencode zbar libpng libcurl libmicrohttpd jansson gnutls
 TESTPKGS = cmocka
-TOOLS    = qrencode zbarimg tmux sqlite3 openssl curl
+TOOLS    = qrencode zbarimg tmux sqlite3 openssl curl groff man
 
 # A fresh Debian machine: install what is missing before anything asks pkg-config.
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
@@ -115,6 +117,33 @@ fuzz: $(FUZZERS)
 		$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-$$n fuzz/seeds/$$n || exit 1; \
 	done
 
+# make torture: the long fault tests of docs/reliability.md: every tests/test_fault_* and
+# tests/t4*.sh with TESSERA_TORTURE=1 (10,000 scans offline, 100 server kills, a minute of door
+# time...), then each fuzzer for TORTURE_FUZZ_SECONDS; prints every figure measured.
+TORTURE_TESTS        = $(filter $(BUILD)/tests/test_fault_%,$(TESTS)) $(filter tests/t4%,$(SHELL_TESTS))
+TORTURE_FUZZ_SECONDS ?= 20
+
+.PHONY: torture
+torture: $(PROGRAMS) $(TESTS) $(FUZZ_CHECK)
+	@BUILD=$(abspath $(BUILD)) SRCDIR=$(CURDIR) TESSERA_TORTURE=1 tests/run-tests \
+	    $(TORTURE_TESTS); rc=$$?; \
+	for f in $(FUZZ_CHECK); do \
+		n=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
+		if $$f -max_total_time=$(TORTURE_FUZZ_SECONDS) -seed=1 $(FUZZ_BUILD)/corpus-$$n \
+		    $$([ -d fuzz/seeds/$$n ] && echo fuzz/seeds/$$n) \
+		    >$(BUILD)/test-logs/torture-$$n.log 2>&1; then \
+			runs=$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' \
+			    $(BUILD)/test-logs/torture-$$n.log); \
+			echo "figure: fuzz: $$n: $$runs runs in $(TORTURE_FUZZ_SECONDS) s, no crash" \
+			    >>$(BUILD)/test-logs/torture-fuzz.log; \
+		else echo "FAIL $$n (log: $(BUILD)/test-logs/torture-$$n.log)"; rc=1; fi; \
+	done; \
+	echo "torture figures:"; \
+	for t in $(notdir $(TORTURE_TESTS)) torture-fuzz; do \
+		grep -h '^figure:' $(BUILD)/test-logs/$$t.log 2>/dev/null; \
+	done; \
+	rm -f $(BUILD)/test-logs/torture-fuzz.log; exit $$rc
+
 # make bench: build bench/ and run every figure, print the table and write $(BENCH_CSV)
 # (docs/performance.md). Not part of make check. BENCH_ARGS="-q" is a smoke run with tiny sizes;
 # BENCH_ARGS="gate scan" runs only those figures; sizes come from BENCH_* variables.
@@ -136,6 +165,44 @@ bench: $(BENCH_BIN) $(BENCH_SCANNER)
 
 demo: $(PROGRAMS)
 	@scripts/demo $(BUILD)
+
+# make install PREFIX=/usr/local DESTDIR=: the programs, the manual, the sample venues, and the
+# server's systemd unit (running as the user "tessera", which the sysusers.d file declares, with
+# its store in /var/lib/tessera: docs/operating.md). Nothing outside DESTDIR is touched: no user
+# is made and no service is started. make uninstall removes exactly the files install put.
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+INSTALL     ?= install
+BINDIR       = $(PREFIX)/bin
+MANDIR       = $(PREFIX)/share/man
+DATADIR      = $(PREFIX)/share/tessera
+UNITDIR      = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR  = $(PREFIX)/lib/sysusers.d
+MAN1         = $(sort $(wildcard man/*.1))
+MAN7         = $(sort $(wildcard man/*.7))
+VENUES       = $(sort $(wildcard data/venues/*.csv))
+INSTALLED    = $(addprefix $(BINDIR)/,$(notdir $(PROGRAMS))) \
+	       $(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) \
+	       $(addprefix $(MANDIR)/man7/,$(notdir $(MAN7))) \
+	       $(addprefix $(DATADIR)/venues/,$(notdir $(VENUES))) \
+	       $(UNITDIR)/tessera-sync.service $(SYSUSERSDIR)/tessera.conf
+
+.PHONY: install uninstall
+install: $(PROGRAMS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(DATADIR)/venues $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(INSTALL) -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	$(INSTALL) -m 0644 $(VENUES) $(DESTDIR)$(DATADIR)/venues/
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/tessera-sync.service.in \
+	    >$(DESTDIR)$(UNITDIR)/tessera-sync.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tessera-sync.service
+	$(INSTALL) -m 0644 dist/tessera.sysusers $(DESTDIR)$(SYSUSERSDIR)/tessera.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DATADIR)/venues $(DESTDIR)$(DATADIR) 2>/dev/null || :
 
 clean:
 	rm -rf $(BUILD)

@@ -445,6 +445,8 @@ bo_app_main(const struct bo_app_options *opts)
 		device_close(a.d);
 		return BO_EXIT_ERROR;
 	}
+	if (opts->timeout_ms > 0)
+		device_set_online_timeout(a.d, opts->timeout_ms);
 	if (opts->offline)
 		device_set_offline(a.d, 1);
 	else if ((a.syncer = syncer_start(opts->replica, &cause)) == NULL) {
@@ -454,7 +456,7 @@ bo_app_main(const struct bo_app_options *opts)
 		return BO_EXIT_ERROR;
 	}
 	bo_state_init(&a.s, device_name(a.d));
-	if (bo_ui_start(&cause) != 0) {
+	if (bo_ui_start(opts->colours, &cause) != 0) {
 		fprintf(stderr, "%s: %s\n", BO_PROGRAM, cause);
 		free(cause);
 		syncer_stop(a.syncer);

@@ -8,6 +8,8 @@ struct bo_app_options {
 	const char          *replica;
 	struct sale_outputs  outputs;
 	int                  offline;       /* never ask the server (tests, a dead network) */
+	long                 timeout_ms;    /* the online timeout; 0: the device's default */
+	int                  colours;       /* enum config_colours */
 };
 
 /* Run the screen until the cashier quits; returns an exit status. */

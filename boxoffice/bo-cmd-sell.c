@@ -138,6 +138,13 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 		bo_cmd_free_words(labels, n);
 		return rc;
 	}
+	/* The printers of the settings file, unless named here. */
+	if (outs.png_dir == NULL)
+		outs.png_dir = config_text(bo_config, "png");
+	if (outs.svg_dir == NULL)
+		outs.svg_dir = config_text(bo_config, "svg");
+	if (outs.escpos == NULL)
+		outs.escpos = config_text(bo_config, "escpos");
 	if (offline)
 		device_set_offline(d, 1);
 	if (n > 0 && (rc = resolve_seats(self, d, event, labels, n, &ids)) != BO_EXIT_OK) {
@@ -206,6 +213,7 @@ const struct bo_cmd bo_cmd_sell = {
 	"                      why; the tickets cost 0)\n"
 	"  --png DIR --svg DIR ticket files DIR/EVENT-SEAT-SERIAL.png / .svg\n"
 	"  --escpos FILE       ESC/POS bytes for a receipt printer (a device or a file)\n"
+	"                      (the settings file's png, svg and escpos when not given)\n"
 	"Exit status 1 when refused: sold, held or leased elsewhere, not for sale, not leased.\n",
 	sell_exec,
 };

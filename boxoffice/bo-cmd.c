@@ -16,6 +16,19 @@
 #include "timefmt.h"
 #include "xmalloc.h"
 
+const struct config_key bo_config_keys[] = {
+	{ "replica", CONFIG_PATH, 0, 0 },
+	{ "server", CONFIG_URL, 0, 0 },
+	{ "pin", CONFIG_TEXT, 0, 0 },
+	{ "png", CONFIG_PATH, 0, 0 },
+	{ "svg", CONFIG_PATH, 0, 0 },
+	{ "escpos", CONFIG_PATH, 0, 0 },
+	{ "timeout", CONFIG_NUMBER, 1, 60000 },
+	{ "colours", CONFIG_COLOURS, 0, 0 },
+};
+const size_t bo_nconfig_keys = nitems(bo_config_keys);
+struct config *bo_config;
+
 const struct bo_cmd *const bo_cmd_table[] = {
 	&bo_cmd_enroll,
 	&bo_cmd_sync,
@@ -71,8 +84,9 @@ bo_cmd_usage(FILE *f)
 {
 	const struct bo_cmd *const *e;
 
-	fprintf(f, "usage: %s --replica FILE [--png DIR] [--svg DIR] [--escpos FILE]"
-	    "      (the box-office screen)\n", BO_PROGRAM);
+	fprintf(f, "usage: %s [--replica FILE] [--png DIR] [--svg DIR] [--escpos FILE] "
+	    "[--offline]\n    [--timeout MS] [--colours SCHEME]      (the box-office screen)\n",
+	    BO_PROGRAM);
 	for (e = bo_cmd_table; *e != NULL; e++)
 		fprintf(f, "usage: %s %s %s\n", BO_PROGRAM, (*e)->name, (*e)->usage);
 }
@@ -141,13 +155,21 @@ bo_cmd_getopt(const struct bo_cmd *self, int argc, char **argv, const struct opt
 	}
 }
 
+const char *
+bo_cmd_replica(const char *arg)
+{
+	return arg != NULL ? arg : config_text(bo_config, "replica");
+}
+
 int
 bo_cmd_open(const struct bo_cmd *self, const char *replica, struct device **d)
 {
 	char *cause = NULL;
+	long ms;
 
-	if (replica == NULL)
-		return bo_cmd_usage_error(self, "--replica FILE is required");
+	if ((replica = bo_cmd_replica(replica)) == NULL)
+		return bo_cmd_usage_error(self, "--replica FILE is required (or replica in the "
+		    "settings file)");
 	if (device_open(replica, d, &cause) != 0) {
 		bo_cmd_error(self, "cannot open %s: %s", replica, cause);
 		free(cause);
@@ -159,6 +181,8 @@ bo_cmd_open(const struct bo_cmd *self, const char *replica, struct device **d)
 		device_close(*d);
 		return BO_EXIT_ERROR;
 	}
+	if ((ms = config_number(bo_config, "timeout", 0)) > 0)
+		device_set_online_timeout(*d, ms);
 	return BO_EXIT_OK;
 }
 
@@ -235,6 +259,12 @@ enroll_exec(const struct bo_cmd *self, int argc, char **argv)
 	}
 	if (optind != argc)
 		return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+	/* The settings file may name the replica, the server and its pin. */
+	replica = bo_cmd_replica(replica);
+	if (url == NULL)
+		url = config_text(bo_config, "server");
+	if (pin == NULL)
+		pin = config_text(bo_config, "pin");
 	if (replica == NULL || url == NULL || code == NULL)
 		return bo_cmd_usage_error(self, "--replica, --server and --code are required");
 	if (device_enroll_pinned(replica, url, code, pin, &d, &cause) != 0) {
@@ -263,7 +293,8 @@ const struct bo_cmd bo_cmd_enroll = {
 	"Enroll this box office with the sync server and make its replica.",
 	"The central office prints the one-time CODE (tessera-sync device add --role boxoffice).\n"
 	"The key pair is made here and kept in FILE.key (mode 0600); the replica FILE must not\n"
-	"exist. The events are downloaded right away.\n"
+	"exist. The events are downloaded right away. The settings file's replica, server and\n"
+	"pin stand in for --replica, --server and --pin when they are not given.\n"
 	"  --pin PIN   https only: the server's TLS key pin that tessera-sync init printed\n"
 	"              (sha256//...); without it the key the server shows now is pinned\n",
 	enroll_exec,

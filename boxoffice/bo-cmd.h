@@ -8,6 +8,7 @@
 #include <getopt.h>
 
 #include "compat.h"
+#include "config.h"
 
 #define BO_PROGRAM  "tessera-boxoffice"
 #define BO_VERSION  "0.1.0"
@@ -46,7 +47,20 @@ int bo_cmd_usage_error(const struct bo_cmd *self, const char *fmt, ...) PRINTFLI
 /* getopt_long with --help handled (prints the help, exits 0) and option errors (exit 2). */
 int bo_cmd_getopt(const struct bo_cmd *self, int argc, char **argv,
     const struct option *longopts);
-/* Open the device of --replica: BO_EXIT_OK with *d, or an exit status (message printed). */
+/*
+ * The settings file (docs/configuration.md): the keys it may hold, and what main() read before
+ * running any command, from --config FILE or else ~/.config/tessera/boxoffice.conf when there
+ * is one (NULL: none; config_*() then give the defaults). Options on the command line win.
+ */
+extern const struct config_key bo_config_keys[];
+extern const size_t bo_nconfig_keys;
+extern struct config *bo_config;
+/* The replica of --replica, or else the settings file's, or NULL. */
+const char *bo_cmd_replica(const char *arg);
+/*
+ * Open the device of --replica (or the settings file's replica), with the settings file's
+ * online timeout: BO_EXIT_OK with *d, or an exit status (message printed).
+ */
 int bo_cmd_open(const struct bo_cmd *self, const char *replica, struct device **d)
     WARN_UNUSED;
 /* A decimal id 1..UINT32_MAX. 0, or -1. */

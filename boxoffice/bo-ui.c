@@ -11,6 +11,7 @@
 #include <curses.h>
 
 #include "bo-ui.h"
+#include "config.h"
 #include "xmalloc.h"
 
 #define LINE_MAX_BYTES  1024
@@ -30,7 +31,7 @@ enum {
 static int colours;
 
 int
-bo_ui_start(char **cause)
+bo_ui_start(int scheme, char **cause)
 {
 	const char *cs;
 
@@ -46,18 +47,22 @@ bo_ui_start(char **cause)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	if (has_colors()) {
+	colours = 0;
+	if (scheme != CONFIG_COLOURS_OFF && has_colors()) {
+		int cb = scheme == CONFIG_COLOURS_COLOURBLIND;
+
 		start_color();
 		use_default_colors();
-		init_pair(PAIR_FREE, COLOR_GREEN, -1);
-		init_pair(PAIR_MINE, COLOR_BLACK, COLOR_YELLOW);
+		/* Colour-blind safe: free is blue and sold yellow, never green against red. */
+		init_pair(PAIR_FREE, cb ? COLOR_BLUE : COLOR_GREEN, -1);
+		init_pair(PAIR_MINE, COLOR_BLACK, cb ? COLOR_WHITE : COLOR_YELLOW);
 		init_pair(PAIR_LEASED, COLOR_CYAN, -1);
 		init_pair(PAIR_HELD, COLOR_MAGENTA, -1);
-		init_pair(PAIR_SOLD, COLOR_RED, -1);
+		init_pair(PAIR_SOLD, cb ? COLOR_YELLOW : COLOR_RED, -1);
 		init_pair(PAIR_NOSALE, COLOR_WHITE, -1);
 		init_pair(PAIR_BAR, COLOR_BLACK, COLOR_WHITE);
-		init_pair(PAIR_ERROR, COLOR_WHITE, COLOR_RED);
-		init_pair(PAIR_OK, COLOR_BLACK, COLOR_GREEN);
+		init_pair(PAIR_ERROR, cb ? COLOR_BLACK : COLOR_WHITE, cb ? COLOR_YELLOW : COLOR_RED);
+		init_pair(PAIR_OK, cb ? COLOR_WHITE : COLOR_BLACK, cb ? COLOR_BLUE : COLOR_GREEN);
 		colours = 1;
 	}
 	return 0;

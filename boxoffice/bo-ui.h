@@ -6,8 +6,11 @@
 
 #define BO_KEY_RESIZE  0x1ff    /* the terminal changed size: ask bo_ui_size */
 
-/* Start and stop the terminal. 0, or -1 with *cause (not a terminal, too small). */
-int bo_ui_start(char **cause) WARN_UNUSED;
+/*
+ * Start and stop the terminal, with the colour scheme colours (enum config_colours; a terminal
+ * without colours gets none). 0, or -1 with *cause (not a terminal, too small).
+ */
+int bo_ui_start(int colours, char **cause) WARN_UNUSED;
 void bo_ui_stop(void);
 void bo_ui_size(int *w, int *h);
 /* Draw the whole screen from s. */

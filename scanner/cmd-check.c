@@ -171,6 +171,8 @@ check_exec(const struct scanner_cmd *self, int argc, char **argv)
 		    role_name(device_role(d)));
 		goto out;
 	}
+	if (timeout == 0)
+		timeout = config_number(scanner_config, "timeout", 0);
 	if (timeout > 0)
 		device_set_online_timeout(d, timeout);
 	if (offline)
@@ -204,7 +206,8 @@ const struct scanner_cmd scanner_cmd_check = {
 	    "The scan is recorded in the replica's scan log, and an admission is offered to\n"
 	    "the server first (compare-and-swap) unless --offline.\n"
 	    "\n"
-	    "  --replica FILE   the gate's replica (default $TESSERA_REPLICA)\n"
+	    "  --replica FILE   the gate's replica (default $TESSERA_REPLICA, or the\n"
+	    "                   settings file's replica)\n"
 	    "  PAYLOAD          a ticket's QR text (quote it: it may hold a space)\n"
 	    "  -                read the text from standard input\n"
 	    "  --image FILE     read the QR code from a PNG or PGM image\n"
@@ -215,6 +218,7 @@ const struct scanner_cmd scanner_cmd_check = {
 	    "  --event ID       the event this gate admits to (default: the one open now)\n"
 	    "  --early MIN      admit MIN minutes before the doors open (default 0)\n"
 	    "  --late MIN       admit until MIN minutes after the start (default 360)\n"
-	    "  --timeout MS     how long to wait for the server (default 300)\n",
+	    "  --timeout MS     how long to wait for the server (default 300, or the\n"
+	    "                   settings file's timeout)\n",
 	.exec = check_exec,
 };

@@ -34,6 +34,10 @@ enroll_exec(const struct scanner_cmd *self, int argc, char **argv)
 			pin = optarg;
 	}
 	replica = scanner_replica(replica);
+	if (server == NULL)
+		server = config_text(scanner_config, "server");
+	if (pin == NULL)
+		pin = config_text(scanner_config, "pin");
 	if (replica == NULL || server == NULL || code == NULL)
 		return scanner_usage_error(self, "--%s is required", replica == NULL ? "replica" :
 		    server == NULL ? "server" : "code");
@@ -71,11 +75,13 @@ const struct scanner_cmd scanner_cmd_enroll = {
 	    "presents the one-time code that \"tessera-sync device add --role gate\" printed,\n"
 	    "and keeps the certificate and the organizer's root key in a new replica FILE.\n"
 	    "\n"
-	    "  --replica FILE   the replica to create (default $TESSERA_REPLICA)\n"
+	    "  --replica FILE   the replica to create (default $TESSERA_REPLICA, or the\n"
+	    "                   settings file's replica)\n"
 	    "  --server URL     the sync server, http://host:port or https://host:port\n"
+	    "                   (default: the settings file's server)\n"
 	    "  --code CODE      the one-time enrollment code\n"
 	    "  --pin PIN        https only: the server's TLS key pin that tessera-sync init\n"
 	    "                   printed (sha256//...); without it the key the server shows\n"
-	    "                   now is trusted and kept\n",
+	    "                   now is trusted and kept (default: the settings file's pin)\n",
 	.exec = enroll_exec,
 };

@@ -55,6 +55,7 @@ const struct scanner_cmd scanner_cmd_sync = {
 	    "new to this gate, conflicts found (such as a ticket admitted at two gates), and\n"
 	    "the server's change cursor. Exit status 1 when the server cannot be reached.\n"
 	    "\n"
-	    "  --replica FILE   the gate's replica (default $TESSERA_REPLICA)\n",
+	    "  --replica FILE   the gate's replica (default $TESSERA_REPLICA, or the\n"
+	    "                   settings file's replica)\n",
 	.exec = sync_exec,
 };

@@ -18,6 +18,7 @@
 #include <curses.h>
 
 #include "bigtext.h"
+#include "config.h"
 #include "scan-ui.h"
 #include "xmalloc.h"
 
@@ -37,7 +38,7 @@ struct scan_ui {
 };
 
 struct scan_ui *
-scan_ui_start(void)
+scan_ui_start(int colours)
 {
 	struct scan_ui *ui = xcalloc(1, sizeof *ui);
 	const char *cs = nl_langinfo(CODESET);
@@ -52,16 +53,27 @@ scan_ui_start(void)
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	if (has_colors()) {
+	if (colours != CONFIG_COLOURS_OFF && has_colors()) {
 		start_color();
 		use_default_colors();
-		init_pair(PAIR_ADMIT, COLOR_BLACK, COLOR_GREEN);
-		init_pair(PAIR_DENY, COLOR_WHITE, COLOR_RED);
-		init_pair(PAIR_EXIT, COLOR_WHITE, COLOR_BLUE);
-		init_pair(PAIR_WARN, COLOR_BLACK, COLOR_YELLOW);
-		init_pair(PAIR_ADMIT_INK, COLOR_BLACK, COLOR_GREEN);
-		init_pair(PAIR_DENY_INK, COLOR_WHITE, COLOR_RED);
-		init_pair(PAIR_EXIT_INK, COLOR_WHITE, COLOR_BLUE);
+		if (colours == CONFIG_COLOURS_COLOURBLIND) {
+			/* Blue and yellow stay apart for every common colour blindness. */
+			init_pair(PAIR_ADMIT, COLOR_WHITE, COLOR_BLUE);
+			init_pair(PAIR_DENY, COLOR_BLACK, COLOR_YELLOW);
+			init_pair(PAIR_EXIT, COLOR_BLACK, COLOR_WHITE);
+			init_pair(PAIR_WARN, COLOR_BLACK, COLOR_CYAN);
+			init_pair(PAIR_ADMIT_INK, COLOR_WHITE, COLOR_BLUE);
+			init_pair(PAIR_DENY_INK, COLOR_BLACK, COLOR_YELLOW);
+			init_pair(PAIR_EXIT_INK, COLOR_BLACK, COLOR_WHITE);
+		} else {
+			init_pair(PAIR_ADMIT, COLOR_BLACK, COLOR_GREEN);
+			init_pair(PAIR_DENY, COLOR_WHITE, COLOR_RED);
+			init_pair(PAIR_EXIT, COLOR_WHITE, COLOR_BLUE);
+			init_pair(PAIR_WARN, COLOR_BLACK, COLOR_YELLOW);
+			init_pair(PAIR_ADMIT_INK, COLOR_BLACK, COLOR_GREEN);
+			init_pair(PAIR_DENY_INK, COLOR_WHITE, COLOR_RED);
+			init_pair(PAIR_EXIT_INK, COLOR_WHITE, COLOR_BLUE);
+		}
 		ui->colors = 1;
 	}
 	return ui;

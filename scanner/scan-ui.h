@@ -8,8 +8,11 @@
 
 struct scan_ui;
 
-/* Take over the terminal (curses); never NULL. scan_ui_end gives it back. */
-struct scan_ui *scan_ui_start(void);
+/*
+ * Take over the terminal (curses) with the colour scheme colours (enum config_colours; a
+ * terminal without colours gets CONFIG_COLOURS_OFF); never NULL. scan_ui_end gives it back.
+ */
+struct scan_ui *scan_ui_start(int colours);
 void scan_ui_end(struct scan_ui *ui);          /* NULL is fine */
 /* The terminal's size. */
 void scan_ui_size(struct scan_ui *ui, int *width, int *height);

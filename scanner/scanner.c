@@ -7,6 +7,18 @@
 
 #include "scanner.h"
 
+const struct config_key scanner_config_keys[] = {
+	{ "replica", CONFIG_PATH, 0, 0 },
+	{ "server", CONFIG_URL, 0, 0 },
+	{ "pin", CONFIG_TEXT, 0, 0 },
+	{ "camera", CONFIG_PATH, 0, 0 },
+	{ "timeout", CONFIG_NUMBER, 1, 60000 },
+	{ "bell", CONFIG_BOOL, 0, 0 },
+	{ "colours", CONFIG_COLOURS, 0, 0 },
+};
+const size_t scanner_nconfig_keys = nitems(scanner_config_keys);
+struct config *scanner_config;
+
 const struct scanner_cmd *const scanner_cmds[] = {
 	&scanner_cmd_screen,
 	&scanner_cmd_check,
@@ -42,6 +54,8 @@ scanner_usage(FILE *f)
 	}
 	fprintf(f, "\n%s COMMAND --help describes a command; without a command, the gate "
 	    "screen.\n", SCANNER_PROGRAM);
+	fprintf(f, "--config FILE (before or after the command) reads settings from FILE instead "
+	    "of\n~/.config/tessera/scanner.conf; --version prints the version.\n");
 }
 
 static void
@@ -153,5 +167,7 @@ scanner_replica(const char *arg)
 	if (arg != NULL)
 		return arg;
 	env = getenv("TESSERA_REPLICA");
-	return env != NULL && *env != '\0' ? env : NULL;
+	if (env != NULL && *env != '\0')
+		return env;
+	return config_text(scanner_config, "replica");
 }

@@ -8,6 +8,7 @@
 #include <getopt.h>
 
 #include "compat.h"
+#include "config.h"
 #include "gate.h"
 
 #define SCANNER_PROGRAM  "tessera-scanner"
@@ -51,7 +52,16 @@ int scanner_getopt(const struct scanner_cmd *self, int argc, char **argv,
 int scanner_parse_id(const char *s, uint32_t *out) WARN_UNUSED;
 /* Minutes from 0 to 7 days, into seconds. 0, or -1. */
 int scanner_parse_minutes(const char *s, int64_t *out) WARN_UNUSED;
-/* The replica of --replica, or $TESSERA_REPLICA, or NULL. */
+/* The replica of --replica, or $TESSERA_REPLICA, or the settings file's replica, or NULL. */
 const char *scanner_replica(const char *arg);
+
+/*
+ * The settings file (docs/configuration.md): the keys it may hold, and what main() read before
+ * running any command, from --config FILE or else ~/.config/tessera/scanner.conf when there is
+ * one (NULL: none; config_*() then give the defaults). Options on the command line win.
+ */
+extern const struct config_key scanner_config_keys[];
+extern const size_t scanner_nconfig_keys;
+extern struct config *scanner_config;
 
 #endif

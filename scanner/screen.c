@@ -299,6 +299,9 @@ static const struct option screen_options[] = {
 	{ "replica", required_argument, NULL, 'r' },
 	{ "camera", required_argument, NULL, 'c' },
 	{ "no-bell", no_argument, NULL, 'B' },
+	{ "bell", no_argument, NULL, 'b' },
+	{ "colours", required_argument, NULL, 'C' },
+	{ "colors", required_argument, NULL, 'C' },
 	{ "offline", no_argument, NULL, 'o' },
 	{ "event", required_argument, NULL, 'e' },
 	{ "early", required_argument, NULL, 'E' },
@@ -316,7 +319,7 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 	struct sigaction sa;
 	char *cause = NULL;
 	long timeout = 0;
-	int c, bell = 1, rc;
+	int c, bell = -1, colours = -1, rc;
 
 	memset(&sc, 0, sizeof sc);
 	gate_config_default(&sc.cfg);
@@ -330,6 +333,14 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 			break;
 		case 'B':
 			bell = 0;
+			break;
+		case 'b':
+			bell = 1;
+			break;
+		case 'C':
+			if ((colours = config_colours_parse(optarg)) < 0)
+				return scanner_usage_error(self, "--colours \"%s\": want on, off, "
+				    "default, mono or colourblind", optarg);
 			break;
 		case 'o':
 			sc.offline = 1;
@@ -356,7 +367,16 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 	}
 	if ((replica = scanner_replica(replica)) == NULL)
 		return scanner_usage_error(self, "--replica FILE is required (or set "
-		    "TESSERA_REPLICA)");
+		    "TESSERA_REPLICA, or replica in the settings file)");
+	/* What the command line left unsaid, the settings file says. */
+	if (camera == NULL)
+		camera = config_text(scanner_config, "camera");
+	if (timeout == 0)
+		timeout = config_number(scanner_config, "timeout", 0);
+	if (bell < 0)
+		bell = config_bool(scanner_config, "bell", 1);
+	if (colours < 0)
+		colours = config_colours(scanner_config, "colours", CONFIG_COLOURS_DEFAULT);
 	if (optind < argc)
 		return scanner_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 
@@ -398,7 +418,7 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	sc.ui = scan_ui_start();
+	sc.ui = scan_ui_start(colours);
 	rc = run(&sc);
 	scan_ui_end(sc.ui);
 	syncer_stop(sc.sy);
@@ -410,8 +430,8 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 
 const struct scanner_cmd scanner_cmd_screen = {
 	.name = "screen",
-	.usage = "[--replica FILE] [--camera /dev/videoN] [--no-bell] [--offline] [--event ID]\n"
-	    "    [--early MIN] [--late MIN] [--timeout MS]",
+	.usage = "[--replica FILE] [--camera /dev/videoN] [--no-bell | --bell]\n"
+	    "    [--colours SCHEME] [--offline] [--event ID] [--early MIN] [--late MIN] [--timeout MS]",
 	.summary = "The gate screen: scan tickets, see ADMIT or DENIED at a glance.",
 	.help =
 	    "A USB barcode scanner set up as a keyboard (each scan ending in Enter) types into\n"
@@ -421,10 +441,16 @@ const struct scanner_cmd scanner_cmd_screen = {
 	    "  --replica FILE     the gate's replica (default $TESSERA_REPLICA)\n"
 	    "  --camera DEV       also read QR codes from a V4L2 camera, /dev/video0\n"
 	    "  --no-bell          do not ring the bell on a refusal\n"
+	    "  --bell             ring it (the default, unless the settings file says off)\n"
+	    "  --colours SCHEME   on, off, or a scheme: default (green admits, red refuses),\n"
+	    "                     mono, colourblind (blue admits, yellow refuses)\n"
 	    "  --offline          never ask the server before admitting (it still syncs)\n"
 	    "  --event ID         the event this gate admits to (default: the one open now)\n"
 	    "  --early MIN        admit MIN minutes before the doors open (default 0)\n"
 	    "  --late MIN         admit until MIN minutes after the start (default 360)\n"
-	    "  --timeout MS       how long a scan waits for the server (default 300)\n",
+	    "  --timeout MS       how long a scan waits for the server (default 300)\n"
+	    "\n"
+	    "The settings file (--config FILE, or ~/.config/tessera/scanner.conf) may set\n"
+	    "replica, camera, timeout, bell and colours; these options win over it.\n",
 	.exec = screen_exec,
 };

@@ -27,6 +27,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_attendance_entry,
 	&cmd_report_conflicts_entry,
 	&cmd_serve_entry,
+	&cmd_backup_entry,
 	NULL,
 };
 

@@ -42,6 +42,7 @@ extern const struct cmd_entry cmd_device_add_entry, cmd_device_list_entry,
 extern const struct cmd_entry cmd_report_sales_entry, cmd_report_attendance_entry,
     cmd_report_conflicts_entry;
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_backup_entry;
 
 /* cmd.c */
 extern const struct cmd_entry *const cmd_table[];   /* NULL-terminated, in help order */

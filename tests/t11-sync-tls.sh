@@ -56,6 +56,8 @@ mode() {
 
 # serve ARGS...: start the server, wait for its line; sets SERVER_PID, $line and $port.
 serve() {
+	# Empty it first: the background job truncates it only once it runs.
+	: >"$TMP/serve.out"
 	"$SYNC" serve --listen 127.0.0.1:0 --quiet "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
 	SERVER_PID=$!
 	i=0
