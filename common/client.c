@@ -25,6 +25,8 @@ struct client {
 	int64_t               offset;
 	volatile int         *cancel;
 	int                   pin_mismatch;     /* the last call failed on the pin */
+	char                  epoch[CLIENT_EPOCH_MAX + 1];      /* of the last answer */
+	uint64_t              seq;
 };
 
 /* What the answer brought in: body (capped) and the server's clock. */
@@ -33,6 +35,8 @@ struct answer {
 	size_t   len;
 	int      too_large;
 	int64_t  server_time;
+	char     epoch[CLIENT_EPOCH_MAX + 1];
+	uint64_t seq;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -122,6 +126,14 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	return c->cancel != NULL && *c->cancel;
 }
 
+const char *
+client_epoch(const struct client *c, uint64_t *seq)
+{
+	if (seq != NULL)
+		*seq = c->seq;
+	return c->epoch;
+}
+
 int64_t
 client_clock_offset(const struct client *c)
 {
@@ -151,15 +163,38 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The value of header name in the line data (len bytes), or NULL. */
+static const char *
+header_value(const char *data, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (len > n + 1 && strncasecmp(data, name, n) == 0 && data[n] == ':')
+		return data + n + 1;
+	return NULL;
+}
+
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct answer *a = arg;
-	size_t len = size * n, name = strlen(PROTO_H_SERVER_TIME);
+	size_t len = size * n, i = 0;
+	const char *v;
 
-	if (len > name + 1 && strncasecmp(data, PROTO_H_SERVER_TIME, name) == 0 &&
-	    data[name] == ':')
-		a->server_time = strtoll(data + name + 1, NULL, 10);
+	if ((v = header_value(data, len, PROTO_H_SERVER_TIME)) != NULL)
+		a->server_time = strtoll(v, NULL, 10);
+	else if ((v = header_value(data, len, PROTO_H_SEQ)) != NULL)
+		a->seq = strtoull(v, NULL, 10);
+	else if ((v = header_value(data, len, PROTO_H_EPOCH)) != NULL) {
+		/* Lower-case hex digits only; anything else is no epoch. */
+		while (v < data + len && *v == ' ')
+			v++;
+		while (v + i < data + len && i < CLIENT_EPOCH_MAX &&
+		    strchr("0123456789abcdef", v[i]) != NULL && v[i] != '\0')
+			i++;
+		memcpy(a->epoch, v, i);
+		a->epoch[i] = '\0';
+	}
 	return len;
 }
 
@@ -239,6 +274,8 @@ call_once(struct client *c, const char *method, const char *path, const char *bo
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
 	if (a->server_time > 0)
 		c->offset = a->server_time - (int64_t)time(NULL);
+	memcpy(c->epoch, a->epoch, sizeof c->epoch);
+	c->seq = a->seq;
 	return 0;
 }
 

@@ -33,6 +33,13 @@ int client_pin_mismatch(const struct client *c);
 void client_set_cafile(struct client *c, const char *path);
 /* A call in progress gives up as soon as *flag becomes non-zero (for a quitting program). */
 void client_set_cancel(struct client *c, volatile int *flag);
+/*
+ * The store epoch and change sequence of the last answer (X-Tessera-Epoch, X-Tessera-Seq;
+ * docs/reliability.md): "" and 0 when it carried none. The string is the client's, valid until
+ * the next call.
+ */
+#define CLIENT_EPOCH_MAX 32
+const char *client_epoch(const struct client *c, uint64_t *seq);
 /* Seconds to add to the local clock to get the server's, as last seen (starts at offset). */
 int64_t client_clock_offset(const struct client *c);
 void client_set_clock_offset(struct client *c, int64_t offset);

@@ -298,7 +298,10 @@ db_close(sqlite3 *db)
 		sqlite3_close_v2(db);
 }
 
-/* "database is locked" says too little to staff: say who and for how long. */
+/*
+ * "database is locked" says too little to staff: say who and for how long. A full or failing
+ * disk says so first, and that nothing of the change was kept (the transaction rolls back).
+ */
 static int
 db_set_error(sqlite3 *db, const char *what, char **cause)
 {
@@ -307,6 +310,12 @@ db_set_error(sqlite3 *db, const char *what, char **cause)
 	case SQLITE_LOCKED:
 		return set_cause(cause, "%s: the database is locked by another program or "
 		    "connection and stayed locked (%s)", what, sqlite3_errmsg(db));
+	case SQLITE_FULL:
+		return set_cause(cause, "the disk is full: nothing was saved; free some space and "
+		    "try again (%s: %s)", what, sqlite3_errmsg(db));
+	case SQLITE_IOERR:
+		return set_cause(cause, "the disk failed (I/O error): nothing was saved; check the "
+		    "disk (%s: %s)", what, sqlite3_errmsg(db));
 	default:
 		return set_cause(cause, "%s: %s", what, sqlite3_errmsg(db));
 	}
@@ -376,5 +385,14 @@ db_prepare(sqlite3 *db, const char *sql)
 char *
 db_error(sqlite3 *db, const char *what)
 {
-	return xasprintf("%s: %s", what, sqlite3_errmsg(db));
+	char *cause = NULL;
+
+	switch (sqlite3_extended_errcode(db) & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		db_set_error(db, what, &cause);
+		return cause;
+	default:
+		return xasprintf("%s: %s", what, sqlite3_errmsg(db));
+	}
 }

@@ -47,7 +47,11 @@ int db_exec(sqlite3 *db, const char *sql, char **cause) WARN_UNUSED;
  * sqlite3_finalize().
  */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
-/* The error for the last failed call on db, as a newly allocated "what: sqlite message". */
+/*
+ * The error for the last failed call on db, as a newly allocated "what: sqlite message"; a full
+ * or failing disk reads "the disk is full: nothing was saved; ..." (the same for db_begin and
+ * db_commit).
+ */
 char *db_error(sqlite3 *db, const char *what);
 
 #endif

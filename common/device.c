@@ -14,6 +14,15 @@
  * replica converges with the server whatever order things happen in), with the devices
  * (certificates, revocations, gate sections) and the conflicts the server found; the cursor
  * moves in the same transaction.
+ *
+ * A store restored from an older backup (docs/reliability.md): every answer names the store's
+ * epoch and change sequence; the device keeps, per epoch, the highest sequence it heard
+ * (meta server_seen, written in the transaction that records what the answer said). When it
+ * has heard an epoch other than the one it last verified (server_epoch), the next push or pull
+ * first asks the server whether all of that is still its history (POST /v1/epoch). If not, the
+ * device recovers: it reads every record the server has, makes a new operation for every seat
+ * whose latest change is its own and that the server lacks, pushes them, pulls everything
+ * again from the start and takes the new epoch.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,7 +62,17 @@ struct device {
 	long             online_ms;
 	int              offline;
 	int64_t          saved_offset;
+	json_t          *heard;         /* {epoch: seq} of the answers this device had */
+	int              heard_dirty;   /* heard has news for meta server_seen */
+	int              verifying;     /* inside device_verify: no second one */
 };
+
+/* The epoch this replica's history was last verified against, and what it heard per epoch. */
+#define META_SERVER_EPOCH  "server_epoch"
+#define META_SERVER_SEEN   "server_seen"
+
+static int seen_flush(struct device *d, char **cause);
+static int device_verify(struct device *d, struct sync_report *rep, char **cause);
 
 char *
 device_key_path(const char *replica)
@@ -285,6 +304,9 @@ device_merge_json(struct device *d, const json_t *j, int *conflicts, char **caus
 
 	seat_rec_init(&in, 0, 0);
 	seat_rec_init(&local, 0, 0);
+	/* The caller's transaction records what the server said: and the epoch it said it in. */
+	if (seen_flush(d, cause) != 0)
+		goto out;
 	if (proto_rec_from_json(j, "rec", &in, cause) != 0)
 		goto out;
 	if (!event_known(d, in.event_id)) {
@@ -407,6 +429,96 @@ device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const cha
 	return rc;
 }
 
+/* ------------------------------------------------------------------ epochs heard */
+
+/* Remember the store epoch and sequence of the answer just received (in memory). */
+static void
+heard_note(struct device *d)
+{
+	const char *e;
+	json_t *v;
+	uint64_t seq;
+
+	e = client_epoch(d->c, &seq);
+	if (e[0] == '\0')
+		return;         /* a server that names no epoch */
+	if (d->heard == NULL)
+		d->heard = json_object();
+	v = json_object_get(d->heard, e);
+	if (v == NULL || (uint64_t)json_integer_value(v) < seq) {
+		json_object_set_new(d->heard, e, json_integer((json_int_t)seq));
+		d->heard_dirty = 1;
+	}
+}
+
+/* meta server_seen as an object {epoch: seq} (new reference; {} when absent), or NULL. */
+static json_t *
+seen_load(struct device *d, char **cause)
+{
+	json_error_t jerr;
+	json_t *j = NULL;
+	char *text = NULL;
+	int rc;
+
+	if ((rc = replica_meta_get(d->r, META_SERVER_SEEN, &text, cause)) < 0)
+		return NULL;
+	if (rc == 0)
+		j = json_loads(text, 0, &jerr);
+	free(text);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j != NULL ? j : json_object();
+}
+
+static int
+seen_save(struct device *d, const json_t *seen, char **cause)
+{
+	char *text = json_dumps(seen, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	rc = replica_meta_set(d->r, META_SERVER_SEEN, text, cause);
+	free(text);
+	return rc;
+}
+
+/*
+ * Add what the answers said to meta server_seen, in the caller's transaction when one is open:
+ * what the device records from an answer is durable only with the epoch it came from.
+ */
+static int
+seen_flush(struct device *d, char **cause)
+{
+	json_t *seen, *v, *old;
+	const char *k;
+	int changed = 0, rc = 0;
+
+	if (!d->heard_dirty)
+		return 0;
+	if ((seen = seen_load(d, cause)) == NULL)
+		return -1;
+	json_object_foreach(d->heard, k, v) {
+		old = json_object_get(seen, k);
+		if (old == NULL || json_integer_value(old) < json_integer_value(v)) {
+			json_object_set(seen, k, v);
+			changed = 1;
+		}
+	}
+	if (changed)
+		rc = seen_save(d, seen, cause);
+	json_decref(seen);
+	/*
+	 * Forgotten here even inside a transaction: if that rolls back, so does what the answer
+	 * brought (acknowledgements, the cursor), which the device then asks for again.
+	 */
+	if (rc == 0) {
+		d->heard_dirty = 0;
+		json_object_clear(d->heard);
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------------ server calls */
 
 /* Remember the server's clock when it moved (outside a transaction: a cache only). */
@@ -430,6 +542,7 @@ device_call(struct device *d, const char *method, const char *path, json_t *body
 	client_set_timeout(d->c, ms > 0 ? ms : d->online_ms);
 	if (client_call(d->c, method, path, body, status, reply, cause) != 0)
 		return -1;
+	heard_note(d);
 	save_offset(d);
 	return 0;
 }
@@ -446,6 +559,7 @@ sync_call(struct device *d, const char *method, const char *path, json_t *body, 
 	client_set_timeout(d->c, ms);
 	if (client_call(d->c, method, path, body, &status, &j, cause) != 0)
 		return -1;
+	heard_note(d);
 	if (status != 200) {
 		err = json_string_value(json_object_get(j, "error"));
 		if (status == 403 && err != NULL && strstr(err, "revoked") != NULL)
@@ -552,6 +666,7 @@ device_close(struct device *d)
 	client_free(d->c);
 	replica_close(d->r);
 	keypair_free(d->kp);
+	json_decref(d->heard);
 	free(d->name);
 	free(d->url);
 	free(d->pin);
@@ -679,6 +794,8 @@ device_enroll_pinned(const char *path, const char *url, const char *code, const 
 	json_t *reply = NULL, *devs;
 	const char *certhex, *roothex, *name, *role;
 	char *pkhex, *keypath = device_key_path(path), pin[TLSPIN_SIZE];
+	char epoch0[CLIENT_EPOCH_MAX + 1] = "";
+	json_t *seen0 = NULL;
 	long status = 0;
 	int created = 0;
 
@@ -697,6 +814,7 @@ device_enroll_pinned(const char *path, const char *url, const char *code, const 
 	pkhex = keys_hex(kp->pk, KEYS_PUBLICBYTES);
 	{
 		json_t *body = json_pack("{s:s,s:s}", "code", code, "pk", pkhex);
+		uint64_t seq0 = 0;
 
 		if (client_call(anon, "POST", "/v1/enroll", body, &status, &reply, cause) != 0) {
 			char *e = *cause;
@@ -715,6 +833,10 @@ device_enroll_pinned(const char *path, const char *url, const char *code, const 
 			goto fail;
 		}
 		json_decref(body);
+		/* A new replica's history starts in the store's current epoch. */
+		snprintf(epoch0, sizeof epoch0, "%s", client_epoch(anon, &seq0));
+		if (epoch0[0] != '\0')
+			seen0 = json_pack("{s:I}", epoch0, (json_int_t)seq0);
 	}
 	free(pkhex);
 	client_free(anon);
@@ -762,7 +884,9 @@ device_enroll_pinned(const char *path, const char *url, const char *code, const 
 	    replica_meta_set_int(d->r, REPLICA_META_NEXT_OP_SEQ, 1, cause) != 0 ||
 	    replica_meta_set_int(d->r, REPLICA_META_NEXT_SERIAL, 1, cause) != 0 ||
 	    (d->pin != NULL &&
-	    replica_meta_set(d->r, REPLICA_META_TLS_PIN, d->pin, cause) != 0)) {
+	    replica_meta_set(d->r, REPLICA_META_TLS_PIN, d->pin, cause) != 0) ||
+	    (seen0 != NULL && (replica_meta_set(d->r, META_SERVER_EPOCH, epoch0, cause) != 0 ||
+	    seen_save(d, seen0, cause) != 0))) {
 		db_rollback(d->db);
 		goto fail;
 	}
@@ -778,6 +902,7 @@ device_enroll_pinned(const char *path, const char *url, const char *code, const 
 	d->c = client_new(d->url, d->id, d->kp);
 	client_set_pin(d->c, d->pin);
 	json_decref(reply);
+	json_decref(seen0);
 	free(keypath);
 	if (out != NULL)
 		*out = d;
@@ -789,6 +914,7 @@ fail:
 	replica_close(r);
 	keypair_free(kp);
 	json_decref(reply);
+	json_decref(seen0);
 	if (created)
 		remove_replica(path);
 	free(keypath);
@@ -806,6 +932,8 @@ device_push(struct device *d, struct sync_report *rep, char **cause)
 	size_t i;
 	int n, rc;
 
+	if (device_verify(d, rep, cause) != 0)
+		return -1;
 	for (;;) {
 		ops = json_array();
 		s = db_prepare(d->db, "SELECT body FROM outbox WHERE device_id = ? ORDER BY seq "
@@ -835,6 +963,9 @@ device_push(struct device *d, struct sync_report *rep, char **cause)
 			json_decref(reply);
 			return -1;
 		}
+		/* The epoch goes with the acknowledgements: a restore is found by it. */
+		if (seen_flush(d, cause) != 0)
+			goto fail;
 		json_array_foreach(results, i, res) {
 			dot = json_object_get(res, "dot");
 			if (json_object_get(res, "rec") != NULL &&
@@ -904,6 +1035,9 @@ device_pull(struct device *d, int wait, struct sync_report *rep, char **cause)
 	int more;
 
 	do {
+		/* Each page may be the first answer of a restarted (or restored) server. */
+		if (device_verify(d, rep, cause) != 0)
+			return -1;
 		if (replica_meta_get_int(d->r, REPLICA_META_PULL_CURSOR, &cursor, cause) < 0)
 			return -1;
 		snprintf(path, sizeof path, "/v1/pull?since=%" PRId64 "&wait=%d", cursor, wait);
@@ -916,7 +1050,8 @@ device_pull(struct device *d, int wait, struct sync_report *rep, char **cause)
 			json_decref(reply);
 			return -1;
 		}
-		if (save_devices(d, json_object_get(reply, "devices"), cause) != 0)
+		if (seen_flush(d, cause) != 0 ||
+		    save_devices(d, json_object_get(reply, "devices"), cause) != 0)
 			goto fail;
 		seats = json_object_get(reply, "seats");
 		json_array_foreach(seats, i, v) {
@@ -958,6 +1093,320 @@ exec_bind(struct device *d, sqlite3_stmt *s, const char *what, char **cause)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ a store gone back */
+
+/*
+ * Take epoch cur as verified: what was sent ({epoch: seq}) is part of its history, and so is
+ * the history up to floor. Epochs heard since the check stay to be verified. In a transaction.
+ */
+static int
+epoch_adopt(struct device *d, const char *cur, const json_t *sent, int64_t floor,
+    char **cause)
+{
+	json_t *seen = NULL, *v;
+	const char *k;
+	int64_t top = floor;
+
+	if (db_begin(d->db, cause) != 0)
+		return -1;
+	if ((seen = seen_load(d, cause)) == NULL)
+		goto fail;
+	json_object_foreach((json_t *)sent, k, v) {
+		if (json_integer_value(v) > top)
+			top = json_integer_value(v);
+		/* Heard again since the check at a higher seq: that part is not verified. */
+		if (json_integer_value(json_object_get(seen, k)) <= json_integer_value(v))
+			json_object_del(seen, k);
+		if (d->heard != NULL &&
+		    json_integer_value(json_object_get(d->heard, k)) <= json_integer_value(v))
+			json_object_del(d->heard, k);
+	}
+	v = json_object_get(seen, cur);
+	if (v == NULL || json_integer_value(v) < top)
+		json_object_set_new(seen, cur, json_integer(top));
+	if (seen_save(d, seen, cause) != 0 ||
+	    replica_meta_set(d->r, META_SERVER_EPOCH, cur, cause) != 0 ||
+	    db_commit(d->db, cause) != 0)
+		goto fail;
+	json_decref(seen);
+	return 0;
+fail:
+	db_rollback(d->db);
+	json_decref(seen);
+	return -1;
+}
+
+/* The operation that leaves a seat in state, for this role; -1 when the role makes none. */
+static int
+repush_kind(int role, enum seat_state state)
+{
+	if (role == ROLE_BOXOFFICE && state == SEAT_SOLD)
+		return OP_SELL;
+	if (role == ROLE_BOXOFFICE && state == SEAT_VOID)
+		return OP_REFUND;
+	if (role == ROLE_GATE && state == SEAT_ADMITTED)
+		return OP_ADMIT;
+	if (role == ROLE_GATE && state == SEAT_EXITED)
+		return OP_EXIT;
+	return -1;
+}
+
+/* The payment and order number of the ticket the record names, as sold here. */
+static void
+repush_order(struct device *d, const struct seat_rec *r, char pay[8], uint32_t *order)
+{
+	sqlite3_stmt *s;
+
+	pay[0] = '\0';
+	*order = 0;
+	s = db_prepare(d->db, "SELECT orders.id, orders.payment FROM order_tickets JOIN orders ON "
+	    "orders.id = order_tickets.order_id WHERE order_tickets.serial = ? AND "
+	    "order_tickets.event_id = ? AND order_tickets.seat_id = ?");
+	sqlite3_bind_int64(s, 1, r->serial);
+	sqlite3_bind_int64(s, 2, r->event_id);
+	sqlite3_bind_int64(s, 3, r->seat_id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*order = (uint32_t)sqlite3_column_int64(s, 0);
+		snprintf(pay, 8, "%s", (const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+}
+
+/* Does the outbox hold an operation on this seat? */
+static int
+outbox_has(struct device *d, uint32_t event, uint32_t seat)
+{
+	sqlite3_stmt *s;
+	int found;
+
+	s = db_prepare(d->db, "SELECT 1 FROM outbox WHERE event_id = ? AND seat_id = ? LIMIT 1");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* Every record the server has, from the start: note each one's vector beside the local one. */
+static int
+recover_read(struct device *d, char **cause)
+{
+	sqlite3_stmt *s;
+	json_t *reply, *v;
+	struct seat_rec r;
+	uint8_t *vv;
+	size_t i, len;
+	int64_t since = 0;
+	char path[96];
+	int more, rc = 0;
+
+	do {
+		snprintf(path, sizeof path, "/v1/pull?since=%" PRId64, since);
+		if (sync_call(d, "GET", path, NULL, SYNC_TIMEOUT, &reply, cause) != 0)
+			return -1;
+		more = json_is_true(json_object_get(reply, "more"));
+		since = json_integer_value(json_object_get(reply, "cursor"));
+		if (db_exec(d->db, "BEGIN", cause) != 0) {
+			json_decref(reply);
+			return -1;
+		}
+		json_array_foreach(json_object_get(reply, "seats"), i, v) {
+			seat_rec_init(&r, 0, 0);
+			if (proto_rec_from_json(v, "rec", &r, cause) != 0) {
+				seat_rec_free(&r);
+				rc = -1;
+				break;
+			}
+			len = vv_encode(&r.vv, &vv);
+			s = db_prepare(d->db, "UPDATE temp.recover_seats SET server = ? WHERE "
+			    "event_id = ? AND seat_id = ?");
+			sqlite3_bind_blob(s, 1, vv, (int)len, free);
+			sqlite3_bind_int64(s, 2, r.event_id);
+			sqlite3_bind_int64(s, 3, r.seat_id);
+			seat_rec_free(&r);
+			if ((rc = exec_bind(d, s, "noting the server's record", cause)) != 0)
+				break;
+		}
+		json_decref(reply);
+		if (rc != 0 || db_exec(d->db, "COMMIT", cause) != 0) {
+			db_rollback(d->db);
+			return -1;
+		}
+	} while (more);
+	return 0;
+}
+
+struct repush {
+	uint32_t event, seat;
+	struct vv then, server;
+};
+
+/*
+ * The server went back to an older store (epoch cur): what it lacks of this device's changes
+ * is made again as new operations and pushed, then everything is pulled from the start.
+ * sent is what the device had heard, for epoch_adopt. Safe to repeat after a crash at any point:
+ * until the end the device still has the unverified epochs, so the next sync comes here again,
+ * and a seat already re-sent (or changed since the first look) is not made again.
+ */
+static int
+device_recover(struct device *d, const char *cur, const json_t *sent, struct sync_report *rep,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	struct repush *rp = NULL;
+	struct seat_rec now;
+	size_t n = 0, cap = 0, i;
+	uint32_t order;
+	char pay[8];
+	int kind, resent = 0, awaiting = 0, rc = -1;
+	int64_t cursor = 0;
+
+	/* 1. What this replica holds of every seat that ever changed, then what the server has. */
+	if (db_exec(d->db, "CREATE TEMP TABLE IF NOT EXISTS recover_seats(event_id INTEGER NOT "
+	    "NULL, seat_id INTEGER NOT NULL, vv BLOB NOT NULL, server BLOB, PRIMARY KEY(event_id, "
+	    "seat_id)); DELETE FROM temp.recover_seats; INSERT INTO temp.recover_seats(event_id, "
+	    "seat_id, vv) SELECT event_id, seat_id, vv FROM main.seat_state WHERE vv <> x'00'",
+	    cause) != 0)
+		return -1;
+	if (recover_read(d, cause) != 0)
+		return -1;
+	s = db_prepare(d->db, "SELECT event_id, seat_id, vv, server FROM temp.recover_seats");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			rp = xreallocarray(rp, cap, sizeof *rp);
+		}
+		rp[n].event = (uint32_t)sqlite3_column_int64(s, 0);
+		rp[n].seat = (uint32_t)sqlite3_column_int64(s, 1);
+		vv_init(&rp[n].then);
+		vv_init(&rp[n].server);
+		if (vv_decode(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
+		    &rp[n].then, NULL) != 0 || (sqlite3_column_type(s, 3) == SQLITE_BLOB &&
+		    vv_decode(sqlite3_column_blob(s, 3), (size_t)sqlite3_column_bytes(s, 3),
+		    &rp[n].server, NULL) != 0)) {
+			vv_free(&rp[n].then);
+			vv_free(&rp[n].server);
+			continue;
+		}
+		n++;
+	}
+	sqlite3_finalize(s);
+
+	/* 2. Each seat the server lacks a change of, whose latest change is ours: again. */
+	if (db_begin(d->db, cause) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		enum vv_order o = vv_compare(&rp[i].then, &rp[i].server);
+
+		if (o == VV_EQUAL || o == VV_BEFORE)
+			continue;       /* the server has all of it */
+		if (rec_load(d, rp[i].event, rp[i].seat, &now, cause) != 0) {
+			seat_rec_free(&now);
+			goto rollback;
+		}
+		/* Changed since the first look (re-sent by another thread, or a new sale). */
+		if (vv_compare(&now.vv, &rp[i].then) != VV_EQUAL ||
+		    outbox_has(d, rp[i].event, rp[i].seat)) {
+			seat_rec_free(&now);
+			continue;
+		}
+		kind = repush_kind(d->role, now.state);
+		if (now.changed_by != d->id || kind < 0 ||
+		    vv_get(&now.vv, d->id) <= vv_get(&rp[i].server, d->id)) {
+			awaiting++;     /* another device's change: that device sends it again */
+			seat_rec_free(&now);
+			continue;
+		}
+		repush_order(d, &now, pay, &order);
+		rc = device_change(d, (enum op_kind)kind, &now, pay[0] != '\0' ? pay : NULL, order,
+		    NULL, cause);
+		seat_rec_free(&now);
+		if (rc != 0)
+			goto rollback;
+		rc = -1;
+		resent++;
+	}
+	/* 3. Pull everything again from the start: the server's history is not the one pulled. */
+	if (replica_meta_set_int(d->r, REPLICA_META_PULL_CURSOR, 0, cause) != 0 ||
+	    db_commit(d->db, cause) != 0)
+		goto rollback;
+	if (device_push(d, rep, cause) != 0 || device_pull(d, 0, rep, cause) != 0)
+		goto out;
+	if (replica_meta_get_int(d->r, REPLICA_META_PULL_CURSOR, &cursor, cause) < 0 ||
+	    epoch_adopt(d, cur, sent, cursor, cause) != 0)
+		goto out;
+	if (rep != NULL) {
+		rep->recovered = 1;
+		rep->resent += resent;
+		rep->awaiting += awaiting;
+	}
+	rc = 0;
+	goto out;
+rollback:
+	db_rollback(d->db);
+out:
+	for (i = 0; i < n; i++) {
+		vv_free(&rp[i].then);
+		vv_free(&rp[i].server);
+	}
+	free(rp);
+	return rc;
+}
+
+/*
+ * When the device heard an epoch it has not verified (a server restarted, or restored): ask
+ * whether everything it heard is still the server's history; take the new epoch if so, recover
+ * if not. Nothing to do (no call) otherwise. 0, or -1 with *cause.
+ */
+static int
+device_verify(struct device *d, struct sync_report *rep, char **cause)
+{
+	json_t *seen, *body, *reply = NULL, *v;
+	const char *k, *cur;
+	char *verified = NULL;
+	int64_t cursor = 0;
+	int need = 0, rc = -1;
+
+	if (d->verifying)
+		return 0;
+	if (seen_flush(d, cause) != 0)
+		return -1;
+	if ((seen = seen_load(d, cause)) == NULL)
+		return -1;
+	if (replica_meta_get(d->r, META_SERVER_EPOCH, &verified, cause) < 0)
+		goto out;
+	json_object_foreach(seen, k, v) {
+		if (verified == NULL || strcmp(k, verified) != 0)
+			need = 1;
+	}
+	if (!need) {
+		rc = 0;
+		goto out;
+	}
+	if (replica_meta_get_int(d->r, REPLICA_META_PULL_CURSOR, &cursor, cause) < 0)
+		goto out;
+	body = json_pack("{s:O,s:I}", "seen", seen, "cursor", (json_int_t)cursor);
+	d->verifying = 1;
+	rc = sync_call(d, "POST", "/v1/epoch", body, SYNC_TIMEOUT, &reply, cause);
+	json_decref(body);
+	if (rc == 0) {
+		cur = json_string_value(json_object_get(reply, "epoch"));
+		if (cur == NULL || *cur == '\0')
+			rc = set_cause(cause, "the server's answer names no epoch");
+		else if (json_is_true(json_object_get(reply, "intact")))
+			rc = epoch_adopt(d, cur, seen, 0, cause);
+		else
+			rc = device_recover(d, cur, seen, rep, cause);
+	}
+	d->verifying = 0;
+out:
+	json_decref(reply);
+	json_decref(seen);
+	free(verified);
+	return rc;
+}
+
+
 int
 device_bootstrap(struct device *d, uint32_t event, char **cause)
 {
@@ -976,6 +1425,8 @@ device_bootstrap(struct device *d, uint32_t event, char **cause)
 		json_decref(reply);
 		return -1;
 	}
+	if (seen_flush(d, cause) != 0)
+		goto fail;
 	s = db_prepare(d->db, "INSERT INTO venues(id, name) VALUES(?, ?) ON CONFLICT(id) DO "
 	    "UPDATE SET name = excluded.name");
 	sqlite3_bind_int64(s, 1, json_integer_value(json_object_get(ev, "venue")));
@@ -1153,6 +1604,7 @@ lease_call(struct device *d, const char *path, json_t *body, uint32_t event, con
 		json_decref(body);
 		return -1;
 	}
+	heard_note(d);
 	json_decref(body);
 	if (status != 200) {
 		why = json_string_value(json_object_get(reply, "reason"));

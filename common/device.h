@@ -68,12 +68,21 @@ struct sync_report {
 	int      conflicts;         /* new conflicts recorded */
 	int      events;            /* events bootstrapped */
 	uint64_t cursor;
+	/* The server went back to an older store (docs/reliability.md): */
+	int      recovered;         /* 1: this sync found it and recovered */
+	int      resent;            /* changes of this device the server lacked, sent again */
+	int      awaiting;          /* seats of which the server lacks another device's change */
 };
 /*
  * Push the outbox (in batches; each acknowledged operation is deleted in the same transaction
  * that merges the server's answer), then bootstrap any event the server has that the replica
  * lacks, then pull until up to date. wait > 0: the last pull long-polls that many seconds.
  * 0, or -1 with *cause (what was done stays done).
+ *
+ * Push and pull first check, when the device has heard a store epoch it has not verified,
+ * that the server still has every change the device heard of; when it does not (restored from
+ * an older backup), they recover first: the device's own changes the server lacks are sent
+ * again as new operations and everything is pulled again (r->recovered, resent, awaiting).
  */
 int device_sync(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
 /* Bootstrap every event the server has and the replica lacks. */

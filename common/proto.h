@@ -23,6 +23,8 @@
 #define PROTO_MAX_WAIT       30                  /* seconds a pull may long-poll */
 #define PROTO_PULL_PAGE      2000                /* seat changes in one pull answer */
 #define PROTO_H_SERVER_TIME  "X-Tessera-Server-Time"
+#define PROTO_H_EPOCH        "X-Tessera-Epoch"     /* the store's epoch (docs/reliability.md) */
+#define PROTO_H_SEQ          "X-Tessera-Seq"       /* its change sequence when it answered */
 
 /* What a device did to a seat. Each operation carries the seat as it was right after. */
 enum op_kind {

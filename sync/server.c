@@ -6,7 +6,16 @@
  * PROTO_MAX_BODY (413) without keeping it, check the device's signature (401, 403) over the
  * method, the URI as sent (path and query), the time, the nonce and the body, parse the JSON
  * body (400), then call the route. Every answer is JSON (but /metrics) and carries the
- * server's clock in X-Tessera-Server-Time so that a device whose clock is off can correct.
+ * server's clock in X-Tessera-Server-Time so that a device whose clock is off can correct, and
+ * the store's epoch and change sequence (X-Tessera-Epoch, X-Tessera-Seq) so that a device can
+ * tell when the store went back to an older backup (docs/reliability.md).
+ *
+ * Slow clients: a thread per connection is cheap until a client sends its request a byte at a
+ * time (slowloris): libmicrohttpd's timeout counts idle time only. So a watchdog thread cuts
+ * (shutdown()) every connection that is still sending its request read_timeout seconds after
+ * it connected or finished its previous request; a request fully received (a long-poll
+ * waiting, a reply on its way) is never cut. With the connection limits (in all, and from one
+ * address) a slow or greedy client holds a bounded number of threads for a bounded time.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -41,6 +51,7 @@ static const struct route *routes[] = {
 	&route_release,
 	&route_lease,
 	&route_lease_return,
+	&route_epoch,
 };
 #define NROUTES nitems(routes)
 
@@ -48,10 +59,20 @@ static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
     2.5, 5, 10, 30 };
 #define NBUCKETS nitems(buckets)
 
+/* A connection the watchdog keeps an eye on: since when it has been sending a request. */
+struct watch {
+	MHD_socket       fd;
+	int              reading;       /* sending (the rest of) a request */
+	int              cut;
+	struct timespec  since;
+	struct watch    *prev, *next;
+};
+
 struct server {
 	struct MHD_Daemon     *daemon;
 	struct store          *st;
 	struct server_config   cfg;
+	struct server_limits   lim;
 	char                  *tls_cert;
 	char                  *tls_key;
 	pthread_mutex_t        mu;
@@ -59,6 +80,14 @@ struct server {
 	uint64_t               hist[NBUCKETS + 1];
 	double                 hist_sum;
 	uint64_t               hist_count;
+	pthread_mutex_t        wmu;                       /* the watches and the watchdog */
+	pthread_cond_t         wcond;
+	struct watch          *watches;
+	pthread_t              watchdog;
+	int                    watchdog_on;
+	int                    watchdog_stop;
+	uint64_t               cut;                       /* connections cut for slowness */
+	uint64_t               open;                      /* connections now */
 };
 
 /* Per request, from the first byte to the end. */
@@ -164,6 +193,97 @@ find_route(const char *method, const char *path, int *exists)
 	return -1;
 }
 
+/* ------------------------------------------------------------------ slow clients */
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct watch *w;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		w = xcalloc(1, sizeof *w);
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w->fd = ci != NULL ? ci->connect_fd : MHD_INVALID_SOCKET;
+		w->reading = 1;
+		clock_gettime(CLOCK_MONOTONIC, &w->since);
+		pthread_mutex_lock(&srv->wmu);
+		w->next = srv->watches;
+		if (w->next != NULL)
+			w->next->prev = w;
+		srv->watches = w;
+		srv->open++;
+		pthread_mutex_unlock(&srv->wmu);
+		*ctx = w;
+		return;
+	}
+	/* Closed: libmicrohttpd tells before it closes the socket, so the fd is still ours. */
+	if ((w = *ctx) == NULL)
+		return;
+	pthread_mutex_lock(&srv->wmu);
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		srv->watches = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	srv->open--;
+	pthread_mutex_unlock(&srv->wmu);
+	free(w);
+	*ctx = NULL;
+}
+
+/* The connection has sent its whole request (reading 0), or is ready for the next (1). */
+static void
+watch_set(struct server *srv, struct MHD_Connection *conn, int reading)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct watch *w;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (w = ci->socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&srv->wmu);
+	w->reading = reading;
+	clock_gettime(CLOCK_MONOTONIC, &w->since);
+	pthread_mutex_unlock(&srv->wmu);
+}
+
+static void *
+watchdog_main(void *arg)
+{
+	struct server *srv = arg;
+	struct timespec now, until;
+	struct watch *w;
+	double limit = srv->lim.read_timeout;
+
+	pthread_mutex_lock(&srv->wmu);
+	while (!srv->watchdog_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (w = srv->watches; w != NULL; w = w->next) {
+			if (!w->reading || w->cut || w->fd == MHD_INVALID_SOCKET ||
+			    (double)(now.tv_sec - w->since.tv_sec) +
+			    (double)(now.tv_nsec - w->since.tv_nsec) / 1e9 < limit)
+				continue;
+			/* The connection's thread sees the end and closes it. */
+			shutdown(w->fd, SHUT_RDWR);
+			w->cut = 1;
+			srv->cut++;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&srv->wcond, &srv->wmu, &until);
+	}
+	pthread_mutex_unlock(&srv->wmu);
+	return NULL;
+}
+
 static void *
 uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -182,9 +302,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct call *c = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	watch_set(cls, conn, 1);
 	if (c == NULL)
 		return;
 	free(c->uri);
@@ -292,11 +411,12 @@ log_request(struct server *srv, const char *method, const struct call *c, int st
 }
 
 static enum MHD_Result
-send_reply(struct MHD_Connection *conn, struct reply *rep)
+send_reply(struct server *srv, struct MHD_Connection *conn, struct reply *rep)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *body, now[24];
+	char *body, now[24], epoch[STORE_EPOCH_LEN + 1];
+	uint64_t seq;
 	size_t len;
 
 	if (rep->text != NULL) {
@@ -313,6 +433,12 @@ send_reply(struct MHD_Connection *conn, struct reply *rep)
 	MHD_add_response_header(resp, "Content-Type", rep->content_type);
 	snprintf(now, sizeof now, "%" PRId64, store_now());
 	MHD_add_response_header(resp, PROTO_H_SERVER_TIME, now);
+	store_epoch(srv->st, epoch, &seq);
+	if (epoch[0] != '\0') {
+		MHD_add_response_header(resp, PROTO_H_EPOCH, epoch);
+		snprintf(now, sizeof now, "%" PRIu64, seq);
+		MHD_add_response_header(resp, PROTO_H_SEQ, now);
+	}
 	ret = MHD_queue_response(conn, (unsigned int)rep->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -358,6 +484,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		return MHD_YES;
 	}
 
+	/* The whole request is in: from here on the watchdog leaves the connection alone. */
+	watch_set(srv, conn, 0);
 	memset(&r, 0, sizeof r);
 	memset(&rep, 0, sizeof rep);
 	rep.status = 200;
@@ -388,7 +516,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	if (rep.json == NULL && rep.text == NULL)
 		reply_error(&rep, 500, "the route gave no answer");
 
-	ret = send_reply(conn, &rep);
+	ret = send_reply(srv, conn, &rep);
 	account(srv, route, rep.status, seconds_since(&c->t0));
 	log_request(srv, method, c, rep.status, seconds_since(&c->t0), r.device.id, &rep);
 	json_decref(rep.json);
@@ -424,6 +552,13 @@ int
 server_start(struct store *st, const struct server_config *cfg, struct server **out,
     char **cause)
 {
+	return server_start_limits(st, cfg, NULL, out, cause);
+}
+
+int
+server_start_limits(struct store *st, const struct server_config *cfg,
+    const struct server_limits *lim, struct server **out, char **cause)
+{
 	struct server *srv = xcalloc(1, sizeof *srv);
 	struct addrinfo hints, *ai = NULL;
 	char port[8];
@@ -432,7 +567,17 @@ server_start(struct store *st, const struct server_config *cfg, struct server **
 
 	srv->st = st;
 	srv->cfg = *cfg;
+	if (lim != NULL)
+		srv->lim = *lim;
+	if (srv->lim.read_timeout == 0)
+		srv->lim.read_timeout = SERVER_READ_TIMEOUT;
+	if (srv->lim.max_connections == 0)
+		srv->lim.max_connections = SERVER_MAX_CONNECTIONS;
+	if (srv->lim.per_ip == 0)
+		srv->lim.per_ip = SERVER_PER_IP;
 	pthread_mutex_init(&srv->mu, NULL);
+	pthread_mutex_init(&srv->wmu, NULL);
+	pthread_cond_init(&srv->wcond, NULL);
 	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
 		set_cause(cause, "TLS needs both --tls-cert and --tls-key");
 		goto fail;
@@ -442,6 +587,9 @@ server_start(struct store *st, const struct server_config *cfg, struct server **
 		    (srv->tls_key = read_pem(cfg->tls_key, cause)) == NULL)
 			goto fail;
 	}
+	/* A new epoch for every start: a device can tell a restored store from this run. */
+	if (store_epoch_begin(st, cause) != 0)
+		goto fail;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -461,9 +609,10 @@ server_start(struct store *st, const struct server_config *cfg, struct server **
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(PROTO_MAX_WAIT + 30),
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)0,
+	    MHD_OPTION_CONNECTION_LIMIT, srv->lim.max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->lim.per_ip,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)512,
 	    srv->tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
@@ -474,11 +623,18 @@ server_start(struct store *st, const struct server_config *cfg, struct server **
 		    "a bad TLS certificate or key)", cfg->host, cfg->port);
 		goto fail;
 	}
+	if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
+		fprintf(stderr, "tessera-sync: cannot start the watchdog thread\n");
+		abort();
+	}
+	srv->watchdog_on = 1;
 	*out = srv;
 	return 0;
 fail:
 	free(srv->tls_cert);
 	free(srv->tls_key);
+	pthread_cond_destroy(&srv->wcond);
+	pthread_mutex_destroy(&srv->wmu);
 	pthread_mutex_destroy(&srv->mu);
 	free(srv);
 	return -1;
@@ -500,6 +656,14 @@ server_stop(struct server *srv)
 		return;
 	store_wake(srv->st);
 	MHD_stop_daemon(srv->daemon);
+	pthread_mutex_lock(&srv->wmu);
+	srv->watchdog_stop = 1;
+	pthread_cond_broadcast(&srv->wcond);
+	pthread_mutex_unlock(&srv->wmu);
+	if (srv->watchdog_on)
+		pthread_join(srv->watchdog, NULL);
+	pthread_cond_destroy(&srv->wcond);
+	pthread_mutex_destroy(&srv->wmu);
 	if (srv->tls_key != NULL)
 		memset(srv->tls_key, 0, strlen(srv->tls_key));
 	free(srv->tls_cert);
@@ -556,6 +720,13 @@ server_metrics(struct server *srv)
 	ADD("# HELP tessera_conflicts_total Conflicts found by the merge.\n"
 	    "# TYPE tessera_conflicts_total counter\ntessera_conflicts_total %" PRIu64 "\n",
 	    ss.conflicts);
+	pthread_mutex_lock(&srv->wmu);
+	ADD("# HELP tessera_connections Open connections.\n"
+	    "# TYPE tessera_connections gauge\ntessera_connections %" PRIu64 "\n", srv->open);
+	ADD("# HELP tessera_connections_cut_total Connections cut for sending a request too "
+	    "slowly.\n# TYPE tessera_connections_cut_total counter\n"
+	    "tessera_connections_cut_total %" PRIu64 "\n", srv->cut);
+	pthread_mutex_unlock(&srv->wmu);
 	ADD("# HELP tessera_pull_waiters Pulls waiting for a change now.\n"
 	    "# TYPE tessera_pull_waiters gauge\ntessera_pull_waiters %" PRIu64 "\n",
 	    ss.pull_waiters);

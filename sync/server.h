@@ -18,6 +18,21 @@ struct server_config {
 	int         log_json;
 };
 
+/*
+ * Limits against slow and greedy clients (docs/reliability.md); 0 takes the default.
+ * read_timeout: seconds a client has to send a whole request, counted from the connection (or
+ * the end of its previous request); a connection still sending after that is cut.
+ * max_connections: connections at once; per_ip: of them from one address.
+ */
+struct server_limits {
+	unsigned    read_timeout;       /* default SERVER_READ_TIMEOUT */
+	unsigned    max_connections;    /* default SERVER_MAX_CONNECTIONS */
+	unsigned    per_ip;             /* default SERVER_PER_IP */
+};
+#define SERVER_READ_TIMEOUT     30
+#define SERVER_MAX_CONNECTIONS  1000
+#define SERVER_PER_IP           500
+
 /* What a route sees: the store, the authenticated device, the parsed body. */
 struct request {
 	struct store        *st;
@@ -46,7 +61,7 @@ struct route {
 /* route-*.c */
 extern const struct route route_healthz, route_metrics, route_enroll, route_events,
     route_bootstrap, route_pull, route_push, route_admit, route_sell, route_hold,
-    route_release, route_lease, route_lease_return;
+    route_release, route_lease, route_lease_return, route_epoch;
 
 /* A query argument of the request, or NULL. */
 const char *request_arg(struct request *r, const char *name);
@@ -62,6 +77,9 @@ struct server;
 /* Start serving in background threads. 0, or -1 with *cause (cannot bind, bad TLS files). */
 int server_start(struct store *st, const struct server_config *cfg, struct server **out,
     char **cause) WARN_UNUSED;
+/* The same with limits other than the defaults (lim NULL: the defaults). */
+int server_start_limits(struct store *st, const struct server_config *cfg,
+    const struct server_limits *lim, struct server **out, char **cause) WARN_UNUSED;
 uint16_t server_port(struct server *srv);
 /* Finish in-flight requests, end long-polls, stop. */
 void server_stop(struct server *srv);

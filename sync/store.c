@@ -17,9 +17,17 @@
  *   nonces                    request nonces seen within the clock window (replay protection)
  *   ops                       every operation ever received, by dot: pushing it again is a no-op
  *   conflicts                 what the merge found: duplicate admissions, double sales
+ *   epochs                    (migration 2) one row per start of the server: a random id and the
+ *                             change sequence it started at (docs/reliability.md)
  *
  * One global sequence numbers every change a device must hear about (seat states, devices,
  * conflicts). It lives in meta and in st->seq; both move inside the same transaction.
+ *
+ * Epochs: within one run of the server over one file, the history of changes only grows. A
+ * store restored from a backup goes on from the backup's sequence with another history, so
+ * every start begins a new epoch, recorded with the sequence it starts from. A device that
+ * heard seq H in epoch E can ask whether its history is still this one (store_epoch_check):
+ * yes when E is known here and the epoch after E (if any) started at H or later.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,6 +53,7 @@ struct store {
 	uint64_t         seq;
 	int              stopping;
 	struct store_stats stats;
+	char             epoch[STORE_EPOCH_LEN + 1];   /* "" before the first server start */
 };
 
 static const struct db_migration migrations[] = {
@@ -102,6 +111,9 @@ static const struct db_migration migrations[] = {
 	" UNIQUE(event_id, seat_id, kind, loser_device, loser_at, loser_key_id, loser_serial));"
 	"CREATE INDEX conflicts_seq ON conflicts(seq);"
 	"INSERT INTO meta VALUES('seq', 0);" },
+	{ 2,
+	"CREATE TABLE epochs(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	" started_at INTEGER NOT NULL, seq INTEGER NOT NULL);" },
 };
 
 #define HOLD_DEFAULT   300
@@ -149,6 +161,10 @@ store_new(sqlite3 *db, struct keypair *root)
 		st->seq = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	st->stats.seq = st->seq;
+	s = db_prepare(db, "SELECT id FROM epochs ORDER BY n DESC LIMIT 1");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(st->epoch, sizeof st->epoch, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
 	return st;
 }
 
@@ -350,6 +366,123 @@ step_done(struct store *st, sqlite3_stmt *s, const char *what, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ epochs */
+
+int
+store_epoch_begin(struct store *st, char **cause)
+{
+	uint8_t raw[STORE_EPOCH_LEN / 2];
+	char *id;
+	sqlite3_stmt *s;
+
+	keys_init();
+	randombytes_buf(raw, sizeof raw);
+	id = keys_hex(raw, sizeof raw);
+	lock(st);
+	if (db_begin(st->db, cause) != 0)
+		goto fail_unlock;
+	s = db_prepare(st->db, "INSERT INTO epochs(id, started_at, seq) SELECT ?, ?, value FROM "
+	    "meta WHERE key = 'seq'");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, store_now());
+	if (step_done(st, s, "starting an epoch", cause) != 0) {
+		db_rollback(st->db);
+		goto fail_unlock;
+	}
+	if (commit(st, 0, cause) != 0)
+		goto fail_unlock;
+	snprintf(st->epoch, sizeof st->epoch, "%s", id);
+	refresh_seq(st);
+	unlock(st);
+	free(id);
+	return 0;
+fail_unlock:
+	unlock(st);
+	free(id);
+	return -1;
+}
+
+void
+store_epoch(struct store *st, char epoch[STORE_EPOCH_LEN + 1], uint64_t *seq)
+{
+	lock(st);
+	memcpy(epoch, st->epoch, STORE_EPOCH_LEN + 1);
+	*seq = st->seq;
+	unlock(st);
+}
+
+/* Under the lock: is the history through seq in epoch id part of this store's? */
+static int
+epoch_intact(struct store *st, const char *id, uint64_t seq, const char **why)
+{
+	sqlite3_stmt *s;
+	int64_t n = 0, next = -1;
+	int found;
+
+	s = db_prepare(st->db, "SELECT n FROM epochs WHERE id = ?");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if ((found = sqlite3_step(s) == SQLITE_ROW))
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (!found) {
+		*why = "an epoch this store never had (restored from an older backup?)";
+		return 0;
+	}
+	s = db_prepare(st->db, "SELECT seq FROM epochs WHERE n > ? ORDER BY n LIMIT 1");
+	sqlite3_bind_int64(s, 1, n);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		next = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (next >= 0 ? (uint64_t)next < seq : st->seq < seq) {
+		*why = "changes after the point this store went on from (restored from a backup?)";
+		return 0;
+	}
+	return 1;
+}
+
+int
+store_epoch_check(struct store *st, const json_t *req, json_t **reply, char **cause)
+{
+	const json_t *seen, *v;
+	const char *id, *why = NULL;
+	uint64_t cursor = 0;
+	int64_t c = 0;
+	int intact = 1;
+
+	if (!json_is_object(req))
+		return set_cause(cause, "request: want a JSON object"), STORE_BAD;
+	seen = json_object_get(req, "seen");
+	if (seen != NULL && !json_is_object(seen))
+		return set_cause(cause, "request.seen: want an object of epoch: seq"), STORE_BAD;
+	if (proto_get_i64(req, "cursor", "request", 0, &c, cause) != 0)
+		return STORE_BAD;
+	if (c < 0)
+		return set_cause(cause, "request.cursor: negative"), STORE_BAD;
+	cursor = (uint64_t)c;
+	json_object_foreach((json_t *)seen, id, v) {
+		if (strlen(id) != STORE_EPOCH_LEN || !json_is_integer(v) ||
+		    json_integer_value(v) < 0)
+			return set_cause(cause, "request.seen: want %d hex digits: a seq",
+			    STORE_EPOCH_LEN), STORE_BAD;
+	}
+	lock(st);
+	refresh_seq(st);
+	json_object_foreach((json_t *)seen, id, v) {
+		if (intact && !epoch_intact(st, id, (uint64_t)json_integer_value(v), &why))
+			intact = 0;
+	}
+	if (intact && cursor > st->seq) {
+		why = "a pull cursor ahead of this store's changes (restored from a backup?)";
+		intact = 0;
+	}
+	*reply = json_pack("{s:s,s:I,s:b,s:I}", "epoch", st->epoch, "seq", (json_int_t)st->seq,
+	    "intact", intact, "server_time", (json_int_t)store_now());
+	if (!intact)
+		json_object_set_new(*reply, "reason", json_string(why));
+	unlock(st);
+	return STORE_OK;
 }
 
 /* ------------------------------------------------------------------ admin */

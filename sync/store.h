@@ -103,6 +103,20 @@ int store_lease(struct store *st, const struct store_device *d, const json_t *re
 int store_lease_return(struct store *st, const struct store_device *d, const json_t *req,
     json_t **reply, char **cause) WARN_UNUSED;
 
+/*
+ * Epochs (docs/reliability.md): every start of the server begins one, so that a device can tell
+ * a store restored from an older backup from the one it talked to. store_epoch_begin records a
+ * new random epoch starting at the current change sequence (0, or -1 with *cause: the store
+ * cannot be written). store_epoch gives the current epoch ("" before any) and sequence.
+ * store_epoch_check answers POST /v1/epoch: req {"seen": {EPOCH: SEQ, ...}, "cursor": N} says
+ * what the device heard; the reply says whether all of it is part of this store's history.
+ */
+#define STORE_EPOCH_LEN 16
+int store_epoch_begin(struct store *st, char **cause) WARN_UNUSED;
+void store_epoch(struct store *st, char epoch[STORE_EPOCH_LEN + 1], uint64_t *seq);
+int store_epoch_check(struct store *st, const json_t *req, json_t **reply, char **cause)
+    WARN_UNUSED;
+
 /* Wake every long-polling pull (shutdown). */
 void store_wake(struct store *st);
 /* Counters for /metrics. */
