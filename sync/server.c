@@ -410,6 +410,41 @@ log_request(struct server *srv, const char *method, const struct call *c, int st
 	}
 }
 
+void
+server_log_conflict(struct server *srv, const json_t *conflict, uint32_t dev)
+{
+	char when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	char *s;
+
+	if (!srv->cfg.log || conflict == NULL)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (srv->cfg.log_json) {
+		json_t *j = json_deep_copy(conflict);
+
+		json_object_set_new(j, "time", json_string(when));
+		json_object_set_new(j, "log", json_string("conflict"));
+		json_object_set_new(j, "device", json_integer(dev));
+		s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		fprintf(stderr, "%s\n", s);
+		free(s);
+		json_decref(j);
+		return;
+	}
+	fprintf(stderr, "%s conflict %s event=%lld seat=%lld winner=%lld at=%lld loser=%lld "
+	    "at=%lld pushed-by=%" PRIu32 "\n", when,
+	    json_string_value(json_object_get(conflict, "kind")),
+	    (long long)json_integer_value(json_object_get(conflict, "event")),
+	    (long long)json_integer_value(json_object_get(conflict, "seat")),
+	    (long long)json_integer_value(json_object_get(conflict, "winner")),
+	    (long long)json_integer_value(json_object_get(conflict, "winner_at")),
+	    (long long)json_integer_value(json_object_get(conflict, "loser")),
+	    (long long)json_integer_value(json_object_get(conflict, "loser_at")), dev);
+}
+
 static enum MHD_Result
 send_reply(struct server *srv, struct MHD_Connection *conn, struct reply *rep)
 {

@@ -83,6 +83,8 @@ int server_start_limits(struct store *st, const struct server_config *cfg,
 uint16_t server_port(struct server *srv);
 /* Finish in-flight requests, end long-polls, stop. */
 void server_stop(struct server *srv);
+/* One line on stderr for a conflict the merge found (when logging is on). */
+void server_log_conflict(struct server *srv, const json_t *conflict, uint32_t dev);
 /* Prometheus text for /metrics; newly allocated. */
 char *server_metrics(struct server *srv);
 
