@@ -12,6 +12,7 @@
  * 0 must be empty: migrations are never applied over tables someone else made.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,11 +292,80 @@ fail:
 	return -1;
 }
 
+/*
+ * The statement cache: statements compiled once per connection and kept, keyed by the
+ * connection and the address of the SQL text (a string constant). Compiling SQL cost more than
+ * running it on the hot paths (docs/performance.md). A connection's statements are finalized
+ * when it closes.
+ */
+struct cached_stmt {
+	sqlite3		*db;
+	const char	*sql;
+	sqlite3_stmt	*st;
+};
+static pthread_mutex_t		 cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cached_stmt	*cache;
+static size_t			 ncache, capcache;
+
+sqlite3_stmt *
+db_cached(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st = NULL;
+	size_t		 i;
+
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < ncache; i++) {
+		if (cache[i].db == db && cache[i].sql == sql) {
+			st = cache[i].st;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cache_mu);
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	st = db_prepare(db, sql);
+	pthread_mutex_lock(&cache_mu);
+	if (ncache == capcache) {
+		capcache = capcache == 0 ? 64 : capcache * 2;
+		cache = xreallocarray(cache, capcache, sizeof *cache);
+	}
+	cache[ncache].db = db;
+	cache[ncache].sql = sql;
+	cache[ncache].st = st;
+	ncache++;
+	pthread_mutex_unlock(&cache_mu);
+	return st;
+}
+
+void
+db_done(sqlite3_stmt *st)
+{
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
 void
 db_close(sqlite3 *db)
 {
-	if (db != NULL)
-		sqlite3_close_v2(db);
+	size_t	i;
+
+	if (db == NULL)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < ncache; ) {
+		if (cache[i].db == db) {
+			sqlite3_finalize(cache[i].st);
+			cache[i] = cache[--ncache];
+		} else
+			i++;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	sqlite3_close_v2(db);
 }
 
 /*

@@ -48,6 +48,15 @@ int db_exec(sqlite3 *db, const char *sql, char **cause) WARN_UNUSED;
  */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 /*
+ * The same, compiled once per connection and kept (the hot single-row statements). sql must be
+ * a string constant: its address is the key. The statement comes back reset with no bindings;
+ * give it back with db_done() as soon as its rows are read (a statement not reset keeps a read
+ * snapshot open), never sqlite3_finalize() it, and never use one SQL text twice at once.
+ * db_close() finalizes the connection's statements.
+ */
+sqlite3_stmt *db_cached(sqlite3 *db, const char *sql);
+void db_done(sqlite3_stmt *st);
+/*
  * The error for the last failed call on db, as a newly allocated "what: sqlite message"; a full
  * or failing disk reads "the disk is full: nothing was saved; ..." (the same for db_begin and
  * db_commit).

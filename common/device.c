@@ -153,7 +153,7 @@ rec_load(struct device *d, uint32_t event, uint32_t seat, struct seat_rec *r, ch
 	int rc = 0, state;
 
 	seat_rec_init(r, event, seat);
-	s = db_prepare(d->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ? AND "
+	s = db_cached(d->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ? AND "
 	    "seat_id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	sqlite3_bind_int64(s, 2, seat);
@@ -181,7 +181,7 @@ rec_load(struct device *d, uint32_t event, uint32_t seat, struct seat_rec *r, ch
 			r->changed_at = sqlite3_column_int64(s, 15);
 		}
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	return rc;
 }
 
@@ -194,7 +194,7 @@ rec_save(struct device *d, const struct seat_rec *r, char **cause)
 	int rc;
 
 	len = vv_encode(&r->vv, &vv);
-	s = db_prepare(d->db, "INSERT INTO seat_state(" REC_COLUMNS ") VALUES(?, ?, ?, ?, ?, ?, "
+	s = db_cached(d->db, "INSERT INTO seat_state(" REC_COLUMNS ") VALUES(?, ?, ?, ?, ?, ?, "
 	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id, seat_id) DO UPDATE SET "
 	    "state = excluded.state, vv = excluded.vv, generation = excluded.generation, "
 	    "key_id = excluded.key_id, serial = excluded.serial, tier = excluded.tier, "
@@ -219,7 +219,7 @@ rec_save(struct device *d, const struct seat_rec *r, char **cause)
 	sqlite3_bind_int64(s, 15, r->changed_by);
 	sqlite3_bind_int64(s, 16, r->changed_at);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_done(s);
 	if (rc != SQLITE_DONE) {
 		*cause = db_error(d->db, "saving the seat");
 		return -1;
@@ -246,10 +246,10 @@ device_waiting(struct device *d)
 	sqlite3_stmt *s;
 	int n = 0;
 
-	s = db_prepare(d->db, "SELECT count(*) FROM outbox");
+	s = db_cached(d->db, "SELECT count(*) FROM outbox");
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	db_done(s);
 	return n;
 }
 
@@ -259,10 +259,10 @@ event_known(struct device *d, uint32_t event)
 	sqlite3_stmt *s;
 	int found;
 
-	s = db_prepare(d->db, "SELECT 1 FROM events WHERE id = ?");
+	s = db_cached(d->db, "SELECT 1 FROM events WHERE id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	db_done(s);
 	return found;
 }
 
@@ -272,7 +272,7 @@ conflict_save(struct device *d, const struct conflict *c, char **cause)
 	sqlite3_stmt *s;
 	int rc;
 
-	s = db_prepare(d->db, "INSERT OR IGNORE INTO conflicts(event_id, seat_id, kind, "
+	s = db_cached(d->db, "INSERT OR IGNORE INTO conflicts(event_id, seat_id, kind, "
 	    "winner_device, winner_at, loser_device, loser_at, loser_key_id, loser_serial, at) "
 	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_int64(s, 1, c->event_id);
@@ -286,7 +286,7 @@ conflict_save(struct device *d, const struct conflict *c, char **cause)
 	sqlite3_bind_int64(s, 9, c->loser_serial);
 	sqlite3_bind_int64(s, 10, device_now(d));
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_done(s);
 	if (rc != SQLITE_DONE) {
 		*cause = db_error(d->db, "recording a conflict");
 		return -1;
@@ -395,7 +395,7 @@ device_record(struct device *d, const struct op *o, char **cause)
 	j = proto_op_to_json(o);
 	body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	s = db_prepare(d->db, "INSERT INTO outbox(device_id, seq, kind, event_id, seat_id, body, "
+	s = db_cached(d->db, "INSERT INTO outbox(device_id, seq, kind, event_id, seat_id, body, "
 	    "created_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_int64(s, 1, d->id);
 	sqlite3_bind_int64(s, 2, o->seq);
@@ -405,7 +405,7 @@ device_record(struct device *d, const struct op *o, char **cause)
 	sqlite3_bind_text(s, 6, body, -1, free);
 	sqlite3_bind_int64(s, 7, o->at);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_done(s);
 	if (rc != SQLITE_DONE) {
 		*cause = db_error(d->db, "queueing the operation");
 		return -1;
@@ -972,11 +972,11 @@ device_push(struct device *d, struct sync_report *rep, char **cause)
 			    device_merge_json(d, json_object_get(res, "rec"),
 			    rep != NULL ? &rep->conflicts : NULL, cause) != 0)
 				goto fail;
-			s = db_prepare(d->db, "DELETE FROM outbox WHERE device_id = ? AND seq = ?");
+			s = db_cached(d->db, "DELETE FROM outbox WHERE device_id = ? AND seq = ?");
 			sqlite3_bind_int64(s, 1, json_integer_value(json_array_get(dot, 0)));
 			sqlite3_bind_int64(s, 2, json_integer_value(json_array_get(dot, 1)));
 			rc = sqlite3_step(s);
-			sqlite3_finalize(s);
+			db_done(s);
 			if (rc != SQLITE_DONE) {
 				*cause = db_error(d->db, "clearing the outbox");
 				goto fail;

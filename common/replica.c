@@ -333,7 +333,7 @@ meta_find(struct replica *r, const char *key, sqlite3_stmt **out, char **cause)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	st = db_prepare(r->db, "SELECT value FROM meta WHERE key = ?1");
+	st = db_cached(r->db, "SELECT value FROM meta WHERE key = ?1");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -341,11 +341,11 @@ meta_find(struct replica *r, const char *key, sqlite3_stmt **out, char **cause)
 		return 0;
 	}
 	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		db_done(st);
 		return 1;
 	}
 	set_cause(cause, "meta %s: %s", key, sqlite3_errmsg(r->db));
-	sqlite3_finalize(st);
+	db_done(st);
 	return -1;
 }
 
@@ -360,7 +360,7 @@ replica_meta_get(struct replica *r, const char *key, char **value, char **cause)
 		return rc;
 	t = sqlite3_column_text(st, 0);
 	*value = xstrdup(t != NULL ? (const char *)t : "");
-	sqlite3_finalize(st);
+	db_done(st);
 	return 0;
 }
 
@@ -373,24 +373,24 @@ replica_meta_get_int(struct replica *r, const char *key, int64_t *value, char **
 	if ((rc = meta_find(r, key, &st, cause)) != 0)
 		return rc;
 	if (sqlite3_column_type(st, 0) != SQLITE_INTEGER) {
-		sqlite3_finalize(st);
+		db_done(st);
 		return set_cause(cause, "meta %s: not an integer", key);
 	}
 	*value = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_done(st);
 	return 0;
 }
 
-/* Run st (a change) to completion and finalize it. */
+/* Run st (a change, cached) to completion and give it back. */
 static int
 meta_change(struct replica *r, sqlite3_stmt *st, const char *key, char **cause)
 {
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		set_cause(cause, "meta %s: %s", key, sqlite3_errmsg(r->db));
-		sqlite3_finalize(st);
+		db_done(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	return 0;
 }
 
@@ -399,7 +399,7 @@ replica_meta_set(struct replica *r, const char *key, const char *value, char **c
 {
 	sqlite3_stmt	*st;
 
-	st = db_prepare(r->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	st = db_cached(r->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
@@ -411,7 +411,7 @@ replica_meta_set_int(struct replica *r, const char *key, int64_t value, char **c
 {
 	sqlite3_stmt	*st;
 
-	st = db_prepare(r->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	st = db_cached(r->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, value);
@@ -423,7 +423,7 @@ replica_meta_delete(struct replica *r, const char *key, char **cause)
 {
 	sqlite3_stmt	*st;
 
-	st = db_prepare(r->db, "DELETE FROM meta WHERE key = ?1");
+	st = db_cached(r->db, "DELETE FROM meta WHERE key = ?1");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	return meta_change(r, st, key, cause);
 }

@@ -52,6 +52,7 @@ struct store {
 	struct keypair  *root;
 	uint64_t         seq;
 	int              stopping;
+	int64_t          nonces_purged;
 	struct store_stats stats;
 	char             epoch[STORE_EPOCH_LEN + 1];   /* "" before the first server start */
 };
@@ -328,15 +329,15 @@ next_seq(struct store *st, uint64_t *seq, char **cause)
 {
 	sqlite3_stmt *s;
 
-	s = db_prepare(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'seq' "
+	s = db_cached(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'seq' "
 	    "RETURNING value");
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		*cause = db_error(st->db, "numbering a change");
-		sqlite3_finalize(s);
+		db_done(s);
 		return -1;
 	}
 	*seq = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_done(s);
 	return 0;
 }
 
@@ -352,6 +353,21 @@ commit(struct store *st, uint64_t seq, char **cause)
 		st->seq = seq;
 		pthread_cond_broadcast(&st->changed);
 	}
+	return 0;
+}
+
+/* step_done() for a cached statement: reset, not finalized. */
+static int
+step_cached(struct store *st, sqlite3_stmt *s, const char *what, char **cause)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*cause = db_error(st->db, what);
+		db_done(s);
+		return -1;
+	}
+	db_done(s);
 	return 0;
 }
 
@@ -876,7 +892,7 @@ store_device_get(struct store *st, uint32_t id, struct store_device *d)
 	int found = 0;
 
 	lock(st);
-	s = db_prepare(st->db, "SELECT role, state, pk FROM devices WHERE id = ? AND pk IS NOT NULL");
+	s = db_cached(st->db, "SELECT role, state, pk FROM devices WHERE id = ? AND pk IS NOT NULL");
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == KEYS_PUBLICBYTES) {
 		d->id = id;
@@ -885,7 +901,7 @@ store_device_get(struct store *st, uint32_t id, struct store_device *d)
 		memcpy(d->pk, sqlite3_column_blob(s, 2), KEYS_PUBLICBYTES);
 		found = 1;
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	unlock(st);
 	return found ? 0 : -1;
 }
@@ -897,26 +913,32 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t no
 	int rc;
 
 	lock(st);
-	/* Nonces older than twice the window can never be replayed: their time is refused. */
-	s = db_prepare(st->db, "DELETE FROM nonces WHERE at < ?");
-	sqlite3_bind_int64(s, 1, now - 2 * PROTO_CLOCK_WINDOW);
-	if (step_done(st, s, "forgetting old nonces", cause) != 0) {
-		unlock(st);
-		return STORE_ERROR;
+	/*
+	 * Nonces older than twice the window can never be replayed (their time is refused):
+	 * forgotten once a minute, not on every request, so that a request costs one write.
+	 */
+	if (now - st->nonces_purged >= 60) {
+		s = db_cached(st->db, "DELETE FROM nonces WHERE at < ?");
+		sqlite3_bind_int64(s, 1, now - 2 * PROTO_CLOCK_WINDOW);
+		if (step_cached(st, s, "forgetting old nonces", cause) != 0) {
+			unlock(st);
+			return STORE_ERROR;
+		}
+		st->nonces_purged = now;
 	}
-	s = db_prepare(st->db, "INSERT INTO nonces VALUES(?, ?, ?)");
+	s = db_cached(st->db, "INSERT INTO nonces VALUES(?, ?, ?)");
 	sqlite3_bind_int64(s, 1, device);
 	sqlite3_bind_text(s, 2, nonce, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
+		*cause = db_error(st->db, "remembering the nonce");
+	db_done(s);
 	unlock(st);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return set_cause(cause, "replayed request (nonce seen before)"), STORE_REFUSED;
-	if (rc != SQLITE_DONE) {
-		*cause = db_error(st->db, "remembering the nonce");
+	if (rc != SQLITE_DONE)
 		return STORE_ERROR;
-	}
 	return STORE_OK;
 }
 
@@ -965,13 +987,13 @@ rec_load(struct store *st, uint32_t event, uint32_t seat, struct seat_rec *r, ch
 	int rc = 0;
 
 	seat_rec_init(r, event, seat);
-	s = db_prepare(st->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ? "
+	s = db_cached(st->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ? "
 	    "AND seat_id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	sqlite3_bind_int64(s, 2, seat);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		rc = rec_from_row(s, r, cause);
-	sqlite3_finalize(s);
+	db_done(s);
 	return rc;
 }
 
@@ -983,7 +1005,7 @@ rec_save(struct store *st, const struct seat_rec *r, uint64_t seq, char **cause)
 	size_t len;
 
 	len = vv_encode(&r->vv, &vv);
-	s = db_prepare(st->db, "INSERT OR REPLACE INTO seat_state(" REC_COLUMNS ", seq) "
+	s = db_cached(st->db, "INSERT OR REPLACE INTO seat_state(" REC_COLUMNS ", seq) "
 	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_int64(s, 1, r->event_id);
 	sqlite3_bind_int64(s, 2, r->seat_id);
@@ -1002,7 +1024,7 @@ rec_save(struct store *st, const struct seat_rec *r, uint64_t seq, char **cause)
 	sqlite3_bind_int64(s, 15, r->changed_at);
 	sqlite3_bind_int(s, 16, r->moves);
 	sqlite3_bind_int64(s, 17, (int64_t)seq);
-	return step_done(st, s, "saving the seat", cause);
+	return step_cached(st, s, "saving the seat", cause);
 }
 
 /* Does the event exist, and is the seat one of its venue's? Fills *label (may be NULL). */
@@ -1013,14 +1035,14 @@ seat_check(struct store *st, uint32_t event, uint32_t seat, char *label, size_t 
 	sqlite3_stmt *s;
 	int found;
 
-	s = db_prepare(st->db, "SELECT seats.label FROM events JOIN seats ON "
+	s = db_cached(st->db, "SELECT seats.label FROM events JOIN seats ON "
 	    "seats.venue_id = events.venue_id WHERE events.id = ? AND seats.id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	sqlite3_bind_int64(s, 2, seat);
 	found = sqlite3_step(s) == SQLITE_ROW;
 	if (found && label != NULL)
 		snprintf(label, len, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	db_done(s);
 	if (!found)
 		return set_cause(cause, "event %" PRIu32 " has no seat %" PRIu32, event, seat);
 	return 0;
@@ -1031,7 +1053,7 @@ conflict_save(struct store *st, const struct conflict *c, uint64_t seq, char **c
 {
 	sqlite3_stmt *s;
 
-	s = db_prepare(st->db, "INSERT OR IGNORE INTO conflicts(event_id, seat_id, kind, "
+	s = db_cached(st->db, "INSERT OR IGNORE INTO conflicts(event_id, seat_id, kind, "
 	    "winner_device, winner_at, loser_device, loser_at, loser_key_id, loser_serial, "
 	    "detected_at, seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_int64(s, 1, c->event_id);
@@ -1045,7 +1067,7 @@ conflict_save(struct store *st, const struct conflict *c, uint64_t seq, char **c
 	sqlite3_bind_int64(s, 9, c->loser_serial);
 	sqlite3_bind_int64(s, 10, store_now());
 	sqlite3_bind_int64(s, 11, (int64_t)seq);
-	if (step_done(st, s, "recording the conflict", cause) != 0)
+	if (step_cached(st, s, "recording the conflict", cause) != 0)
 		return -1;
 	if (sqlite3_changes(st->db) > 0)
 		st->stats.conflicts++;
@@ -1380,12 +1402,12 @@ dot_result(struct store *st, uint32_t dev, uint32_t seq)
 	sqlite3_stmt *s;
 	char *r = NULL;
 
-	s = db_prepare(st->db, "SELECT result FROM ops WHERE device_id = ? AND seq = ?");
+	s = db_cached(st->db, "SELECT result FROM ops WHERE device_id = ? AND seq = ?");
 	sqlite3_bind_int64(s, 1, dev);
 	sqlite3_bind_int64(s, 2, seq);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		r = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -1394,7 +1416,7 @@ dot_save(struct store *st, const struct op *o, const char *result, char **cause)
 {
 	sqlite3_stmt *s;
 
-	s = db_prepare(st->db, "INSERT INTO ops(device_id, seq, kind, event_id, seat_id, at, "
+	s = db_cached(st->db, "INSERT INTO ops(device_id, seq, kind, event_id, seat_id, at, "
 	    "result, pay, price, order_no, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_int64(s, 1, o->device_id);
 	sqlite3_bind_int64(s, 2, o->seq);
@@ -1409,7 +1431,7 @@ dot_save(struct store *st, const struct op *o, const char *result, char **cause)
 	if (o->order != 0)
 		sqlite3_bind_int64(s, 10, o->order);
 	sqlite3_bind_int64(s, 11, store_now());
-	return step_done(st, s, "recording the operation", cause);
+	return step_cached(st, s, "recording the operation", cause);
 }
 
 static json_t *
@@ -1425,15 +1447,15 @@ spend_reservations(struct store *st, uint32_t event, uint32_t seat, char **cause
 {
 	sqlite3_stmt *s;
 
-	s = db_prepare(st->db, "DELETE FROM leases WHERE event_id = ? AND seat_id = ?");
+	s = db_cached(st->db, "DELETE FROM leases WHERE event_id = ? AND seat_id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	sqlite3_bind_int64(s, 2, seat);
-	if (step_done(st, s, "spending the lease", cause) != 0)
+	if (step_cached(st, s, "spending the lease", cause) != 0)
 		return -1;
-	s = db_prepare(st->db, "DELETE FROM holds WHERE event_id = ? AND seat_id = ?");
+	s = db_cached(st->db, "DELETE FROM holds WHERE event_id = ? AND seat_id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	sqlite3_bind_int64(s, 2, seat);
-	return step_done(st, s, "releasing the hold", cause);
+	return step_cached(st, s, "releasing the hold", cause);
 }
 
 /* Push: merge one operation. Appends its result to results. */
@@ -1563,11 +1585,11 @@ event_reentry(struct store *st, uint32_t event)
 	sqlite3_stmt *s;
 	int r = 0;
 
-	s = db_prepare(st->db, "SELECT reentry FROM events WHERE id = ?");
+	s = db_cached(st->db, "SELECT reentry FROM events WHERE id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		r = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -1719,7 +1741,7 @@ reserved_by_other(struct store *st, uint32_t event, uint32_t seat, uint32_t dev,
 	sqlite3_stmt *s;
 	uint32_t other = 0;
 
-	s = db_prepare(st->db, "SELECT device_id, 'leased' FROM leases WHERE event_id = ?1 AND "
+	s = db_cached(st->db, "SELECT device_id, 'leased' FROM leases WHERE event_id = ?1 AND "
 	    "seat_id = ?2 AND device_id != ?3 UNION ALL SELECT device_id, 'held' FROM holds "
 	    "WHERE event_id = ?1 AND seat_id = ?2 AND device_id != ?3 AND until > ?4 LIMIT 1");
 	sqlite3_bind_int64(s, 1, event);
@@ -1731,7 +1753,7 @@ reserved_by_other(struct store *st, uint32_t event, uint32_t seat, uint32_t dev,
 		*what = strcmp((const char *)sqlite3_column_text(s, 1), "leased") == 0 ?
 		    "leased" : "held";
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	return other;
 }
 
@@ -1742,14 +1764,14 @@ seat_tier(struct store *st, uint32_t event, uint32_t seat)
 	sqlite3_stmt *s;
 	int tier = -1;
 
-	s = db_prepare(st->db, "SELECT tier_idx FROM tier_sections JOIN seats ON "
+	s = db_cached(st->db, "SELECT tier_idx FROM tier_sections JOIN seats ON "
 	    "seats.section = tier_sections.section WHERE tier_sections.event_id = ? AND "
 	    "seats.id = ?");
 	sqlite3_bind_int64(s, 1, event);
 	sqlite3_bind_int64(s, 2, seat);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		tier = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	db_done(s);
 	return tier;
 }
 
