@@ -461,7 +461,7 @@ keyring_for(struct replica *r, const struct keyring **out, char **cause)
 	int rc;
 
 	crypto_generichash_init(&h, NULL, 0, sizeof sum);
-	st = db_prepare(db, "SELECT 'c', device_id, cert FROM certificates UNION ALL SELECT 'r', "
+	st = db_cached(db, "SELECT 'c', device_id, cert FROM certificates UNION ALL SELECT 'r', "
 	    "id, revoked_at FROM devices WHERE revoked_at IS NOT NULL UNION ALL SELECT 'k', 0, "
 	    "value FROM meta WHERE key = 'root_pk' ORDER BY 1, 2");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -476,7 +476,7 @@ keyring_for(struct replica *r, const struct keyring **out, char **cause)
 				crypto_generichash_update(&h, p, (unsigned long long)n);
 		}
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	if (rc != SQLITE_DONE)
 		return set_cause(cause, "reading the keyring: %s", sqlite3_errmsg(db));
 	crypto_generichash_final(&h, sum, sizeof sum);
@@ -646,7 +646,7 @@ load_event(sqlite3 *db, uint32_t id, struct gate_event *e, uint32_t *venue)
 	sqlite3_stmt *st;
 	int found = 0;
 
-	st = db_prepare(db, "SELECT name, starts_at, doors_at, reentry, venue_id FROM events "
+	st = db_cached(db, "SELECT name, starts_at, doors_at, reentry, venue_id FROM events "
 	    "WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -659,7 +659,7 @@ load_event(sqlite3 *db, uint32_t id, struct gate_event *e, uint32_t *venue)
 			*venue = (uint32_t)sqlite3_column_int64(st, 4);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	return found ? 0 : 1;
 }
 
@@ -671,7 +671,7 @@ right_gates(sqlite3 *db, uint32_t me, const char *section)
 	char *list = NULL, *s;
 	const char *name, *secs;
 
-	st = db_prepare(db, "SELECT name, sections FROM devices WHERE role = 'gate' AND id <> ?1 "
+	st = db_cached(db, "SELECT name, sections FROM devices WHERE role = 'gate' AND id <> ?1 "
 	    "AND revoked_at IS NULL ORDER BY name");
 	sqlite3_bind_int64(st, 1, me);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -683,7 +683,7 @@ right_gates(sqlite3 *db, uint32_t me, const char *section)
 		free(list);
 		list = s;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	return list;
 }
 
@@ -693,11 +693,11 @@ device_name_of(sqlite3 *db, uint32_t id)
 	sqlite3_stmt *st;
 	char *name = NULL;
 
-	st = db_prepare(db, "SELECT name FROM devices WHERE id = ?1");
+	st = db_cached(db, "SELECT name FROM devices WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		name = column_dup(st, 0);
-	sqlite3_finalize(st);
+	db_done(st);
 	return name;
 }
 
@@ -722,11 +722,11 @@ lookup(struct device *d, const struct gate_config *cfg, const char *text, int ma
 	l->verify = TICKET_ENOTTICKET;
 
 	/* The gate: its sections and its event. */
-	st = db_prepare(db, "SELECT sections FROM devices WHERE id = ?1");
+	st = db_cached(db, "SELECT sections FROM devices WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, device_id(d));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		l->sections = column_dup(st, 0);
-	sqlite3_finalize(st);
+	db_done(st);
 	l->gate_event_id = cfg->event != 0 ? cfg->event :
 	    gate_current_event(r, &cfg->window, now, &gname);
 	free(gname);
@@ -743,7 +743,7 @@ lookup(struct device *d, const struct gate_config *cfg, const char *text, int ma
 		}
 		if (!l->have_gate_event)
 			return 0;
-		st = db_prepare(db, "SELECT s.id FROM seats s JOIN events e ON e.venue_id = "
+		st = db_cached(db, "SELECT s.id FROM seats s JOIN events e ON e.venue_id = "
 		    "s.venue_id WHERE e.id = ?1 AND s.section = upper(?2) AND s.row = upper(?3) "
 		    "AND s.number = CAST(?4 AS INTEGER)");
 		sqlite3_bind_int64(st, 1, l->gate_event_id);
@@ -753,7 +753,7 @@ lookup(struct device *d, const struct gate_config *cfg, const char *text, int ma
 		l->t.seat_id = 0;
 		if (sqlite3_step(st) == SQLITE_ROW)
 			l->t.seat_id = (uint32_t)sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		db_done(st);
 		l->t.version = TICKET_VERSION;
 		l->t.event_id = l->gate_event_id;
 		if (l->t.seat_id != 0) {
@@ -783,7 +783,7 @@ lookup(struct device *d, const struct gate_config *cfg, const char *text, int ma
 		return 0;
 	l->have_event = 1;
 
-	st = db_prepare(db, "SELECT section, row, number, ga FROM seats WHERE id = ?1 AND "
+	st = db_cached(db, "SELECT section, row, number, ga FROM seats WHERE id = ?1 AND "
 	    "venue_id = ?2");
 	sqlite3_bind_int64(st, 1, l->t.seat_id);
 	sqlite3_bind_int64(st, 2, l->venue);
@@ -795,18 +795,18 @@ lookup(struct device *d, const struct gate_config *cfg, const char *text, int ma
 		l->seat.ga = sqlite3_column_int(st, 3);
 		l->have_seat = 1;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	if (!l->have_seat)
 		return 0;
 
-	st = db_prepare(db, "SELECT name, price FROM tiers WHERE event_id = ?1 AND idx = ?2");
+	st = db_cached(db, "SELECT name, price FROM tiers WHERE event_id = ?1 AND idx = ?2");
 	sqlite3_bind_int64(st, 1, l->t.event_id);
 	sqlite3_bind_int(st, 2, l->t.tier);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		l->tier = column_dup(st, 0);
 		l->tier_price = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 
 	if (!section_in(l->sections, l->seat.section))
 		l->right_gates = right_gates(db, device_id(d), l->seat.section);
@@ -959,7 +959,7 @@ log_scan(sqlite3 *db, uint32_t me, const char *text, const struct gate_verdict *
 	size_t n = strlen(text);
 	int rc;
 
-	st = db_prepare(db, "INSERT INTO scan_log (at, raw, verdict, reason, event_id, seat_id, "
+	st = db_cached(db, "INSERT INTO scan_log (at, raw, verdict, reason, event_id, seat_id, "
 	    "route, mode) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	sqlite3_bind_int64(st, 1, v->at);
 	sqlite3_bind_text(st, 2, text, (int)(n > GATE_RAW_MAX ? GATE_RAW_MAX : n),
@@ -975,12 +975,12 @@ log_scan(sqlite3 *db, uint32_t me, const char *text, const struct gate_verdict *
 		sqlite3_bind_text(st, 7, gate_route_name(v->route), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, gate_mode_name(v->mode), -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_done(st);
 	if (rc != SQLITE_DONE)
 		return set_cause(cause, "recording the scan: %s", sqlite3_errmsg(db));
 	if (!v->admit || v->mode != GATE_ENTRY)
 		return 0;
-	st = db_prepare(db, "INSERT OR IGNORE INTO admissions (event_id, seat_id, device_id, at, "
+	st = db_cached(db, "INSERT OR IGNORE INTO admissions (event_id, seat_id, device_id, at, "
 	    "route, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	sqlite3_bind_int64(st, 1, l->t.event_id);
 	sqlite3_bind_int64(st, 2, l->t.seat_id);
@@ -989,7 +989,7 @@ log_scan(sqlite3 *db, uint32_t me, const char *text, const struct gate_verdict *
 	sqlite3_bind_text(st, 5, gate_route_name(v->route), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, l->t.generation);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_done(st);
 	if (rc != SQLITE_DONE)
 		return set_cause(cause, "recording the admission: %s", sqlite3_errmsg(db));
 	return 0;
