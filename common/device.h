@@ -85,6 +85,10 @@ struct sync_report {
  * again as new operations and everything is pulled again (r->recovered, resent, awaiting).
  */
 int device_sync(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
+/*
+ * The parts of device_sync(). Unlike it, they add to *r (which may be NULL) and do not zero
+ * it first: the caller does.
+ */
 /* Bootstrap every event the server has and the replica lacks. */
 int device_discover(struct device *d, struct sync_report *r, char **cause) WARN_UNUSED;
 int device_push(struct device *d, struct sync_report *r, char **cause) WARN_UNUSED;

@@ -872,6 +872,7 @@ test_offline_fallback(void **state)
 	assert_int_equal(v.reason, GATE_ADMITTED);
 	assert_int_equal(v.route, GATE_ROUTE_OFFLINE);
 	server_up();
+	memset(&rep, 0, sizeof rep);            /* device_push adds to what is there */
 	if (device_push(dev[GATE1], &rep, &cause) != 0)
 		fail_msg("push: %s", cause);
 	assert_int_equal(rep.pushed, 1);
