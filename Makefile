@@ -15,7 +15,7 @@ SAN     ?= 0
 CC      ?= gcc
 PKG_CONFIG ?= pkg-config
 
-LIBPKGS  = ncursesw sqlite3 libsodium libqrencode zbar libpng libcurl libmicrohttpd jansson gnutls
+LIBPKGS  = ncursesw sqlite3 libsodium libqrencode zbar libpng libcurl libmicrohttpd jansson gnutls zlib
 TESTPKGS = cmocka
 TOOLS    = qrencode zbarimg tmux sqlite3 openssl curl groff man
 

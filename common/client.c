@@ -212,6 +212,8 @@ call_once(struct client *c, const char *method, const char *path, const char *bo
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	/* Large answers (a bootstrap) come gzip-compressed; libcurl inflates them. */
+	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "gzip");
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);

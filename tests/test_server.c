@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -681,6 +682,96 @@ test_hold_and_release(void **state)
 	    (json_int_t)event_id, "seats", (json_int_t)a14), 403));
 }
 
+static size_t
+on_header_gzip(char *data, size_t size, size_t n, void *arg)
+{
+	if (size * n >= 22 && strncasecmp(data, "Content-Encoding: gzip", 22) == 0)
+		*(int *)arg = 1;
+	return size * n;
+}
+
+struct sink {
+	char   *buf;
+	size_t  len;
+};
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+
+	s->buf = xreallocarray(s->buf, s->len + size * n + 1, 1);
+	memcpy(s->buf + s->len, data, size * n);
+	s->len += size * n;
+	s->buf[s->len] = '\0';
+	return size * n;
+}
+
+/* A large answer (a bootstrap of 3,000 seats) comes gzip-compressed and whole. */
+static void
+test_large_answers_compressed(void **state)
+{
+	static const char text[] = "venue,Big Hall\nga,FLOOR,3000\n";
+	struct store_event ev;
+	struct venue *v;
+	struct reqsign rs;
+	struct sink body = { NULL, 0 };
+	struct curl_slist *h = NULL;
+	char *cause = NULL, path[64], full[128], line[256];
+	uint32_t vid, eid;
+	json_t *j;
+	json_error_t jerr;
+	CURL *curl;
+	int gz = 0;
+
+	(void)state;
+	assert_int_equal(venue_parse(text, sizeof text - 1, "big", &v, &cause), 0);
+	assert_int_equal(store_venue_import(st, v, &vid, &cause), 0);
+	venue_free(v);
+	memset(&ev, 0, sizeof ev);
+	ev.venue_id = vid;
+	ev.name = "Rave";
+	ev.starts_at = time(NULL) + 3600;
+	ev.doors_at = time(NULL);
+	ev.currency = "EUR";
+	{
+		char name[] = "General";
+		struct store_tier tier = { name, 0, NULL };
+
+		ev.tiers = &tier;
+		ev.ntiers = 1;
+		assert_int_equal(store_event_create(st, &ev, &eid, &cause), 0);
+	}
+	snprintf(path, sizeof path, "/v1/bootstrap?event=%u", eid);
+	snprintf(full, sizeof full, "%s%s", url, path);
+	reqsign_sign(devs[GATE1].kp, "GET", path, time(NULL), NULL, 0, &rs);
+	snprintf(line, sizeof line, "%s: %u", REQSIGN_H_DEVICE, devs[GATE1].id);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_TIME, rs.time);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_NONCE, rs.nonce);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_SIG, rs.sig);
+	h = curl_slist_append(h, line);
+	curl = curl_easy_init();
+	curl_easy_setopt(curl, CURLOPT_URL, full);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header_gzip);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &gz);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+	curl_easy_cleanup(curl);
+	curl_slist_free_all(h);
+	assert_true(gz);
+	j = json_loadb(body.buf, body.len, 0, &jerr);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "seats")), 3000);
+	json_decref(j);
+	free(body.buf);
+}
+
 static void
 test_revoked_device(void **state)
 {
@@ -736,6 +827,7 @@ main(void)
 		cmocka_unit_test(test_offline_duplicate_admission_and_long_poll),
 		cmocka_unit_test(test_leases_never_overlap),
 		cmocka_unit_test(test_hold_and_release),
+		cmocka_unit_test(test_large_answers_compressed),
 		cmocka_unit_test(test_revoked_device),
 		cmocka_unit_test(test_metrics),
 	};
