@@ -1522,7 +1522,9 @@ push_one(struct store *st, const struct op *o, json_t *results, char **cause)
 		    cur.state == o->rec.state && seat_rec_same_sale(&cur, &o->rec) &&
 		    cur.admitted_by == o->rec.admitted_by));
 	}
-	json_object_set_new(j, "rec", proto_rec_to_json(&cur));
+	/* "applied": the seat is the operation's own record, which the device has already. */
+	if (m != MERGE_TAKEN)
+		json_object_set_new(j, "rec", proto_rec_to_json(&cur));
 	json_array_append_new(results, j);
 	seat_rec_free(&cur);
 	return 0;
