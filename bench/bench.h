@@ -82,6 +82,12 @@ struct ident {
 int ident_new(struct world *w, int role, const char *name, struct ident *out);
 void ident_free(struct ident *id);
 /*
+ * A client of the device at url (NULL: w->url) authenticating as a device does (the MAC key
+ * it shares with w's server). The limits' clients are made the same way, so that both sides
+ * of a figure do the same work on the device's side.
+ */
+struct client *ident_client(struct world *w, const struct ident *id, const char *url);
+/*
  * A device with a replica in w->dir, enrolled through the server at url (NULL: w->url), its
  * online timeout 10 s. path (may be NULL) gets the replica's file name. NULL after printing why.
  */

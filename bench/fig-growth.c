@@ -232,8 +232,8 @@ size_open(struct size *z, size_t nseats, long k, int rounds)
 	    ident_new(z->w, ROLE_GATE, "South Gate", &z->puller) != 0 ||
 	    world_sell_out(z->w, z->bo.id) != 0)
 		return -1;
-	z->cpush = client_new(z->w->url, z->pusher.id, z->pusher.kp);
-	z->cpull = client_new(z->w->url, z->puller.id, z->puller.kp);
+	z->cpush = ident_client(z->w, &z->pusher, NULL);
+	z->cpull = ident_client(z->w, &z->puller, NULL);
 	client_set_timeout(z->cpush, 60000);
 	client_set_timeout(z->cpull, 60000);
 	/* A first small round opens both connections. */

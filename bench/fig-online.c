@@ -136,8 +136,8 @@ admit_run(void)
 		snprintf(name, sizeof name, "Gate %d", i + 1);
 		if (ident_new(w, ROLE_GATE, name, &gt[i].id) != 0)
 			goto out;
-		gt[i].tess = client_new(w->url, gt[i].id.id, gt[i].id.kp);
-		gt[i].triv = client_new(url, gt[i].id.id, gt[i].id.kp);
+		gt[i].tess = ident_client(w, &gt[i].id, NULL);
+		gt[i].triv = ident_client(w, &gt[i].id, url);
 		client_set_timeout(gt[i].tess, 60000);
 		client_set_timeout(gt[i].triv, 60000);
 		/* One more than measured: the first call of each client opens its connection. */
@@ -292,7 +292,7 @@ seen_run(void)
 		free(cause);
 		goto out_a;
 	}
-	c = client_new(w->url, a.id, a.kp);
+	c = ident_client(w, &a, NULL);
 	client_set_timeout(c, 10000);
 	if (pthread_create(&th, NULL, watch_main, &wt) != 0)
 		abort();

@@ -35,15 +35,18 @@ static void *
 push_main(void *arg)
 {
 	struct pusher *p = arg;
-	struct client *c = client_new(p->w->url, p->id.id, p->id.kp);
+	struct client *c = ident_client(p->w, &p->id, NULL);
 	json_t *ops, *body, *reply, *res;
+	char **texts, *cause = NULL;
+	long i, j, b, nb = (p->n + BATCH - 1) / BATCH, status;
 	size_t k;
-	long i, j, status;
-	char *cause = NULL;
 
-	client_set_timeout(c, 120000);
-	pthread_barrier_wait(p->start);
-	for (i = 0; i < p->n; i += BATCH) {
+	/*
+	 * The request bodies are made before the clock starts: a gate makes them on its own
+	 * hardware, and this figure is about the server's side.
+	 */
+	texts = xcalloc((size_t)nb, sizeof *texts);
+	for (b = 0, i = 0; i < p->n; i += BATCH, b++) {
 		ops = json_array();
 		for (j = i; j < p->n && j < i + BATCH; j++) {
 			uint32_t seat = p->first + (uint32_t)j;
@@ -52,14 +55,19 @@ push_main(void *arg)
 			    p->bo, seat, seat, 0));
 		}
 		body = json_pack("{s:o}", "ops", ops);
-		if (client_call(c, "POST", "/v1/push", body, &status, &reply, &cause) != 0) {
+		texts[b] = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+	}
+	client_set_timeout(c, 120000);
+	pthread_barrier_wait(p->start);
+	for (b = 0; b < nb; b++) {
+		if (client_call_text(c, "POST", "/v1/push", texts[b], strlen(texts[b]), &status,
+		    &reply, &cause) != 0) {
 			fprintf(stderr, "bench: push: %s\n", cause);
 			free(cause);
-			json_decref(body);
 			p->bad++;
 			break;
 		}
-		json_decref(body);
 		if (status != 200) {
 			fprintf(stderr, "bench: push: status %ld: %s\n", status,
 			    json_string_value(json_object_get(reply, "error")));
@@ -70,6 +78,9 @@ push_main(void *arg)
 			    "applied") == 0;
 		json_decref(reply);
 	}
+	for (b = 0; b < nb; b++)
+		free(texts[b]);
+	free(texts);
 	client_free(c);
 	return NULL;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "client.h"
 #include "db.h"
 #include "device.h"
 #include "server.h"
@@ -168,6 +169,20 @@ ident_new(struct world *w, int role, const char *name, struct ident *out)
 	json_decref(reply);
 	free(code);
 	return 0;
+}
+
+struct client *
+ident_client(struct world *w, const struct ident *id, const char *url)
+{
+	struct client *c = client_new(url != NULL ? url : w->url, id->id, id->kp);
+	char *cause = NULL;
+
+	/* As a device's: requests authenticated with the MAC key shared with the server. */
+	if (client_set_root(c, store_root(w->st)->pk, &cause) != 0) {
+		fprintf(stderr, "bench: %s\n", cause);
+		abort();
+	}
+	return c;
 }
 
 void

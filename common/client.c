@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "client.h"
 #include "proto.h"
@@ -18,6 +19,7 @@ struct client {
 	char                 *base;
 	uint32_t              device;
 	const struct keypair *kp;
+	uint8_t              *mackey;           /* REQSIGN_KEYBYTES, sodium_malloc; or NULL */
 	CURL                 *curl;
 	long                  timeout_ms;
 	char                 *pin;
@@ -78,7 +80,30 @@ client_free(struct client *c)
 	free(c->base);
 	free(c->pin);
 	free(c->cafile);
+	if (c->mackey != NULL)
+		sodium_free(c->mackey);
 	free(c);
+}
+
+int
+client_set_root(struct client *c, const uint8_t *root_pk, char **cause)
+{
+	if (c->mackey != NULL)
+		sodium_free(c->mackey);
+	c->mackey = NULL;
+	if (root_pk == NULL || c->kp == NULL)
+		return 0;
+	keys_init();
+	if ((c->mackey = sodium_malloc(REQSIGN_KEYBYTES)) == NULL) {
+		fprintf(stderr, "tessera: out of secure memory\n");
+		abort();
+	}
+	if (reqsign_key(c->kp, root_pk, 1, c->mackey) != 0) {
+		sodium_free(c->mackey);
+		c->mackey = NULL;
+		return set_cause(cause, "the organizer root key is not a valid public key");
+	}
+	return 0;
 }
 
 void
@@ -241,8 +266,12 @@ call_once(struct client *c, const char *method, const char *path, const char *bo
 	}
 	h = curl_slist_append(h, "Expect:");
 	if (c->kp != NULL) {
-		reqsign_sign(c->kp, method, path, (int64_t)time(NULL) + c->offset,
-		    (const uint8_t *)body, blen, &rs);
+		if (c->mackey != NULL)
+			reqsign_mac(c->mackey, method, path, (int64_t)time(NULL) + c->offset,
+			    (const uint8_t *)body, blen, &rs);
+		else
+			reqsign_sign(c->kp, method, path, (int64_t)time(NULL) + c->offset,
+			    (const uint8_t *)body, blen, &rs);
 		line = xasprintf("%s: %" PRIu32, REQSIGN_H_DEVICE, c->device);
 		h = curl_slist_append(h, line);
 		free(line);
@@ -252,7 +281,8 @@ call_once(struct client *c, const char *method, const char *path, const char *bo
 		line = xasprintf("%s: %s", REQSIGN_H_NONCE, rs.nonce);
 		h = curl_slist_append(h, line);
 		free(line);
-		line = xasprintf("%s: %s", REQSIGN_H_SIG, rs.sig);
+		line = xasprintf("%s: %s", c->mackey != NULL ? REQSIGN_H_MAC : REQSIGN_H_SIG,
+		    rs.sig);
 		h = curl_slist_append(h, line);
 		free(line);
 	}
@@ -285,24 +315,30 @@ int
 client_call(struct client *c, const char *method, const char *path, json_t *body,
     long *status, json_t **reply, char **cause)
 {
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	int rc;
+
+	rc = client_call_text(c, method, path, text, text != NULL ? strlen(text) : 0, status,
+	    reply, cause);
+	free(text);
+	return rc;
+}
+
+int
+client_call_text(struct client *c, const char *method, const char *path, const char *text,
+    size_t len, long *status, json_t **reply, char **cause)
+{
 	struct answer a;
 	json_error_t jerr;
-	char *text = NULL;
-	size_t len = 0;
 	int64_t before;
 	json_t *j;
 	int tries;
 
-	if (body != NULL) {
-		text = json_dumps(body, JSON_COMPACT);
-		len = strlen(text);
-	}
 	for (tries = 0; tries < 2; tries++) {
 		memset(&a, 0, sizeof a);
 		before = c->offset;
 		if (call_once(c, method, path, text, len, status, &a, cause) != 0) {
 			free(a.buf);
-			free(text);
 			return -1;
 		}
 		/* Refused for our clock, and we learned the server's: once more. */
@@ -313,7 +349,6 @@ client_call(struct client *c, const char *method, const char *path, json_t *body
 		}
 		break;
 	}
-	free(text);
 	j = NULL;
 	if (!a.too_large && a.buf != NULL)
 		j = json_loadb(a.buf, a.len, 0, &jerr);

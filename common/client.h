@@ -18,6 +18,12 @@ struct client;
  */
 struct client *client_new(const char *base_url, uint32_t device_id, const struct keypair *kp);
 void client_free(struct client *c);
+/*
+ * Authenticate requests with the MAC key shared with the server whose organizer root public key
+ * this is (common/reqsign.h), instead of an Ed25519 signature per request: 0, or -1 with *cause
+ * (not a valid key; requests stay signed). NULL: back to signatures.
+ */
+int client_set_root(struct client *c, const uint8_t *root_pk, char **cause) WARN_UNUSED;
 /* The whole call, connection included, gives up after ms milliseconds (default 10 s). */
 void client_set_timeout(struct client *c, long ms);
 /*
@@ -52,5 +58,8 @@ void client_set_clock_offset(struct client *c, int64_t offset);
  */
 int client_call(struct client *c, const char *method, const char *path, json_t *body,
     long *status, json_t **reply, char **cause) WARN_UNUSED;
+/* client_call with the body already serialized (len bytes of JSON text; NULL for none). */
+int client_call_text(struct client *c, const char *method, const char *path, const char *text,
+    size_t len, long *status, json_t **reply, char **cause) WARN_UNUSED;
 
 #endif

@@ -658,6 +658,26 @@ device_new(const char *path, struct replica *r, struct keypair *kp)
 	return d;
 }
 
+/* The client to the server: pinned when enrolled with a pin, authenticating with a MAC. */
+static int
+open_client(struct device *d, char **cause)
+{
+	uint8_t root[KEYS_PUBLICBYTES];
+	char *roothex = NULL;
+	int rc;
+
+	d->c = client_new(d->url, d->id, d->kp);
+	client_set_pin(d->c, d->pin);
+	if (replica_meta_get(d->r, REPLICA_META_ROOT_PK, &roothex, cause) < 0)
+		return -1;
+	rc = roothex != NULL && keys_unhex(roothex, root, sizeof root) == 0 ? 0 : -1;
+	free(roothex);
+	if (rc != 0)
+		return set_cause(cause, "%s: the organizer root key is missing or malformed",
+		    d->path);
+	return client_set_root(d->c, root, cause);
+}
+
 void
 device_close(struct device *d)
 {
@@ -715,8 +735,12 @@ device_open(const char *path, struct device **out, char **cause)
 	}
 	if (replica_meta_get_int(r, REPLICA_META_CLOCK_OFFSET, &offset, NULL) != 0)
 		offset = 0;
-	d->c = client_new(d->url, d->id, d->kp);
-	client_set_pin(d->c, d->pin);
+	if (open_client(d, cause) != 0) {
+		d->kp = NULL;
+		d->r = NULL;
+		device_close(d);
+		goto fail;
+	}
 	client_set_clock_offset(d->c, offset);
 	d->saved_offset = offset;
 	free(keypath);
@@ -899,8 +923,8 @@ device_enroll_pinned(const char *path, const char *url, const char *code, const 
 		goto fail;
 	}
 	json_decref(devs);
-	d->c = client_new(d->url, d->id, d->kp);
-	client_set_pin(d->c, d->pin);
+	if (open_client(d, cause) != 0)
+		goto fail;
 	json_decref(reply);
 	json_decref(seen0);
 	free(keypath);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <sodium.h>
 #include <zlib.h>
 
 #include "reqsign.h"
@@ -89,6 +90,20 @@ struct server {
 	int                    watchdog_stop;
 	uint64_t               cut;                       /* connections cut for slowness */
 	uint64_t               open;                      /* connections now */
+	pthread_mutex_t        kmu;                       /* the MAC keys */
+	struct mackey         *keys;                      /* MACKEYS of them, sodium_malloc */
+};
+
+/*
+ * The request MAC keys of the devices seen lately (common/reqsign.h), so that an X25519 is
+ * computed once per device rather than once per request: direct-mapped by device id, each
+ * entry with the public key it was computed from (a device enrolled again has another).
+ */
+#define MACKEYS 4096
+struct mackey {
+	uint32_t device;
+	uint8_t  pk[KEYS_PUBLICBYTES];
+	uint8_t  key[REQSIGN_KEYBYTES];
 };
 
 /* Per request, from the first byte to the end. */
@@ -313,12 +328,40 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Check the device's signature and freshness; fills r->device or the reply. */
+/* reqsign_verify_mac with the device's key, computed on its first request. */
+static int
+mac_verify(struct server *srv, struct request *r, struct call *c, const char *tm,
+    const char *nonce, const char *mac, int64_t *when, char **cause)
+{
+	struct mackey *k = &srv->keys[r->device.id % MACKEYS];
+	uint8_t key[REQSIGN_KEYBYTES];
+	int rc;
+
+	pthread_mutex_lock(&srv->kmu);
+	if (k->device != r->device.id || memcmp(k->pk, r->device.pk, sizeof k->pk) != 0) {
+		k->device = 0;
+		if (reqsign_key(store_root(srv->st), r->device.pk, 0, k->key) != 0) {
+			pthread_mutex_unlock(&srv->kmu);
+			return set_cause(cause, "device %" PRIu32 " has no request key (its "
+			    "public key is not a valid point)", r->device.id);
+		}
+		k->device = r->device.id;
+		memcpy(k->pk, r->device.pk, sizeof k->pk);
+	}
+	memcpy(key, k->key, sizeof key);
+	pthread_mutex_unlock(&srv->kmu);
+	rc = reqsign_verify_mac(key, r->method, c->uri, tm, nonce, mac,
+	    (const uint8_t *)c->body, c->len, when, cause);
+	sodium_memzero(key, sizeof key);
+	return rc;
+}
+
+/* Check the device's signature or MAC and freshness; fills r->device or the reply. */
 static int
 authenticate(struct server *srv, struct request *r, struct call *c, struct reply *rep)
 {
 	struct MHD_Connection *conn = r->conn;
-	const char *dev, *tm, *nonce, *sig;
+	const char *dev, *tm, *nonce, *sig, *mac;
 	char *cause = NULL, *end;
 	unsigned long id;
 	int64_t when, now = store_now();
@@ -339,8 +382,13 @@ authenticate(struct server *srv, struct request *r, struct call *c, struct reply
 		reply_error(rep, 401, "unknown device \"%.20s\"", dev);
 		return -1;
 	}
-	if (reqsign_verify(r->device.pk, r->method, c->uri, tm, nonce, sig,
-	    (const uint8_t *)c->body, c->len, &when, &cause) != 0) {
+	mac = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, REQSIGN_H_MAC);
+	if (mac != NULL && sig == NULL)
+		rc = mac_verify(srv, r, c, tm, nonce, mac, &when, &cause);
+	else
+		rc = reqsign_verify(r->device.pk, r->method, c->uri, tm, nonce, sig,
+		    (const uint8_t *)c->body, c->len, &when, &cause);
+	if (rc != 0) {
 		reply_error(rep, 401, "%s", cause);
 		free(cause);
 		return -1;
@@ -543,6 +591,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	struct reply rep;
 	json_error_t jerr;
 	const char *cl;
+	char *cause = NULL;
 	enum MHD_Result ret;
 	int route, exists;
 
@@ -604,6 +653,14 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		routes[route]->handle(&r, &rep);
 	if (rep.json == NULL && rep.text == NULL)
 		reply_error(&rep, 500, "the route gave no answer");
+	/* Nothing is answered before what the request wrote is durable (group commit). */
+	if (store_settle(srv->st, &cause) != 0) {
+		free(rep.text);
+		rep.text = NULL;
+		reply_error(&rep, 500, "the store could not commit: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 
 	ret = send_reply(srv, conn, &rep);
 	account(srv, route, rep.status, seconds_since(&c->t0));
@@ -667,6 +724,13 @@ server_start_limits(struct store *st, const struct server_config *cfg,
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_mutex_init(&srv->wmu, NULL);
 	pthread_cond_init(&srv->wcond, NULL);
+	pthread_mutex_init(&srv->kmu, NULL);
+	keys_init();
+	if ((srv->keys = sodium_allocarray(MACKEYS, sizeof *srv->keys)) == NULL) {
+		fprintf(stderr, "tessera-sync: out of secure memory\n");
+		abort();
+	}
+	memset(srv->keys, 0, MACKEYS * sizeof *srv->keys);
 	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
 		set_cause(cause, "TLS needs both --tls-cert and --tls-key");
 		goto fail;
@@ -717,6 +781,7 @@ server_start_limits(struct store *st, const struct server_config *cfg,
 		abort();
 	}
 	srv->watchdog_on = 1;
+	store_group(st, 1);
 	*out = srv;
 	return 0;
 fail:
@@ -725,6 +790,8 @@ fail:
 	pthread_cond_destroy(&srv->wcond);
 	pthread_mutex_destroy(&srv->wmu);
 	pthread_mutex_destroy(&srv->mu);
+	pthread_mutex_destroy(&srv->kmu);
+	sodium_free(srv->keys);
 	free(srv);
 	return -1;
 }
@@ -745,6 +812,7 @@ server_stop(struct server *srv)
 		return;
 	store_wake(srv->st);
 	MHD_stop_daemon(srv->daemon);
+	store_group(srv->st, 0);        /* commits a group left open */
 	pthread_mutex_lock(&srv->wmu);
 	srv->watchdog_stop = 1;
 	pthread_cond_broadcast(&srv->wcond);
@@ -758,6 +826,8 @@ server_stop(struct server *srv)
 	free(srv->tls_cert);
 	free(srv->tls_key);
 	pthread_mutex_destroy(&srv->mu);
+	pthread_mutex_destroy(&srv->kmu);
+	sodium_free(srv->keys);
 	free(srv);
 }
 

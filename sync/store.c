@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,36 @@
 #include "store.h"
 #include "xmalloc.h"
 
+/* Group commit: how many writers may share one transaction, at most. */
+#define GROUP_CHANGES   2000            /* or changes (pushes are up to 500 operations) */
+#define CKPT_PAGES      1000            /* the WAL size that wakes the checkpointer */
+#define GROUP_MAX       256
+#define GROUP_RING      1024            /* batches whose outcome is remembered */
+
 struct store {
 	pthread_mutex_t  mu;
 	pthread_cond_t   changed;
+	pthread_cond_t   settled;           /* a group transaction ended */
 	sqlite3         *db;
+	int              grouped;           /* store_group(): share commits between requests */
+	_Atomic int      queued;            /* threads waiting for mu to write */
+	int              open;              /* a group transaction is open */
+	uint64_t         group;             /* the open or latest group transaction */
+	uint64_t         done;              /* every group up to this one has ended */
+	int              members;           /* writers in the open group */
+	uint64_t         group_seq0;        /* the sequence when it opened */
+	uint64_t         group_seq;         /* the highest change sequence written in it */
+	pthread_t        ckpt;              /* the checkpointer, while grouped */
+	pthread_cond_t   ckpt_wake;
+	int              ckpt_due;          /* the WAL has grown past CKPT_PAGES */
+	int              ckpt_stop;
+	uint64_t         ckpts;             /* checkpoints run */
+	uint64_t         ring_group[GROUP_RING];
+	char            *ring_error[GROUP_RING];   /* NULL: that group committed */
 	struct keypair  *root;
 	uint64_t         seq;
+	uint64_t         wseq;              /* the sequence inside the open transaction */
+	int              wseq_state;        /* WSEQ_* */
 	int              stopping;
 	int64_t          nonces_purged;
 	struct store_stats stats;
@@ -135,8 +160,125 @@ store_rootkey_path(const char *db)
 	return xasprintf("%s.rootkey", db);
 }
 
+/* ------------------------------------------------------------------ locking, group commit */
+
+/*
+ * Group commit. A commit costs an fsync, and the store has one writer (the SQLite connection
+ * under st->mu), so with fifty gates admitting at once most of a request's time was spent
+ * waiting for the commits of the requests queued before it. The online paths (a request's
+ * nonce, an admission, a push, a sale) therefore write into a shared "group" transaction:
+ *
+ *   group_lock()    takes the lock and opens the group transaction if none is open; each
+ *                   writer's part runs inside a savepoint, so a failing writer undoes only
+ *                   its own part (group_abort);
+ *   group_unlock()  commits the group when no other thread is queued for the lock (or the
+ *                   group is full), else leaves it open for them and releases the lock;
+ *   store_settle()  (before a request is answered) waits until the groups this thread wrote
+ *                   into have ended, and tells whether they committed.
+ *
+ * So a request is answered only once what it wrote is durable, exactly as before, but one
+ * fsync covers every request that arrived during the previous one. Everything else takes
+ * lock(), which first commits an open group: no reader ever sees uncommitted writes (a
+ * long-poll is woken, and st->seq moves, only after the commit). A failed commit fails every
+ * request of its group, none of which has been answered yet.
+ */
+/*
+ * The change sequence inside a transaction is counted in memory (st->wseq), read from meta at
+ * its first use and written back once, just before the commit: a push of 500 operations
+ * updated the meta row 500 times.
+ */
+enum { WSEQ_UNKNOWN, WSEQ_READ, WSEQ_MOVED };
+
+/* Within a transaction: the change sequence as it stands in it. */
+static uint64_t
+seq_now(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	if (st->wseq_state == WSEQ_UNKNOWN) {
+		s = db_cached(st->db, "SELECT value FROM meta WHERE key = 'seq'");
+		st->wseq = sqlite3_step(s) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
+		db_done(s);
+		st->wseq_state = WSEQ_READ;
+	}
+	return st->wseq;
+}
+
+/* Within a transaction: the next change sequence number. */
+static int
+next_seq(struct store *st, uint64_t *seq, char **cause)
+{
+	(void)cause;
+	*seq = seq_now(st) + 1;
+	st->wseq = *seq;
+	st->wseq_state = WSEQ_MOVED;
+	return 0;
+}
+
+/* Commit the open transaction, the sequence first: 0, or -1 with *cause (rolled back). */
+static int
+commit_seq(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (st->wseq_state == WSEQ_MOVED) {
+		s = db_cached(st->db, "UPDATE meta SET value = ? WHERE key = 'seq'");
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->wseq);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			*cause = db_error(st->db, "numbering the changes");
+			rc = -1;
+		}
+		db_done(s);
+	}
+	st->wseq_state = WSEQ_UNKNOWN;
+	if (rc != 0) {
+		db_rollback(st->db);
+		return -1;
+	}
+	return db_commit(st->db, cause);
+}
+
+static _Thread_local struct store *wrote_store;
+static _Thread_local uint64_t wrote_group;
+
+static int
+group_commit(struct store *st)
+{
+	char *cause = NULL;
+	size_t k;
+	int rc;
+
+	rc = commit_seq(st, &cause);
+	k = (size_t)(st->group % GROUP_RING);
+	free(st->ring_error[k]);
+	st->ring_group[k] = st->group;
+	st->ring_error[k] = rc == 0 ? NULL : cause;
+	st->open = 0;
+	st->done = st->group;
+	if (rc == 0 && st->group_seq > st->seq) {
+		st->seq = st->group_seq;
+		pthread_cond_broadcast(&st->changed);
+	}
+	pthread_cond_broadcast(&st->settled);
+	return rc;
+}
+
 static void
 lock(struct store *st)
+{
+	pthread_mutex_lock(&st->mu);
+	if (st->open)
+		group_commit(st);
+	st->wseq_state = WSEQ_UNKNOWN;
+}
+
+/*
+ * The lock without committing an open group: for reads that may see a group's uncommitted
+ * writes without harm (a device's key; the committed sequence kept in memory).
+ */
+static void
+lock_peek(struct store *st)
 {
 	pthread_mutex_lock(&st->mu);
 }
@@ -147,6 +289,180 @@ unlock(struct store *st)
 	pthread_mutex_unlock(&st->mu);
 }
 
+/* Take the lock as a writer of the group transaction; -1 (with *cause) if it cannot begin. */
+static int
+group_lock(struct store *st, char **cause)
+{
+	atomic_fetch_add(&st->queued, 1);
+	pthread_mutex_lock(&st->mu);
+	atomic_fetch_sub(&st->queued, 1);
+	if (!st->open) {
+		if (db_begin(st->db, cause) != 0) {
+			pthread_mutex_unlock(&st->mu);
+			return -1;
+		}
+		st->open = 1;
+		st->wseq_state = WSEQ_UNKNOWN;
+		st->group_seq0 = seq_now(st);
+		st->group++;
+		st->members = 0;
+		st->group_seq = 0;
+	}
+	st->members++;
+	if (db_exec(st->db, "SAVEPOINT writer", cause) != 0) {
+		st->members--;
+		if (st->members == 0)
+			group_commit(st);
+		pthread_mutex_unlock(&st->mu);
+		return -1;
+	}
+	return 0;
+}
+
+/* This writer's part failed: undo it alone. The lock stays held. */
+static void
+group_abort(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK TO writer; RELEASE writer", NULL, NULL, NULL);
+}
+
+/*
+ * This writer's part is done (seq: the highest change sequence it wrote, or 0): release the
+ * lock, committing first unless others are queued to join. Outside a server (store_group not
+ * called) every group is one writer's and is committed here; the result is then known: 0, or
+ * -1 with *cause.
+ */
+static int
+group_unlock(struct store *st, uint64_t seq, char **cause)
+{
+	uint64_t g = st->group;
+	int rc = 0;
+
+	sqlite3_exec(st->db, "RELEASE writer", NULL, NULL, NULL);
+	if (seq > st->group_seq)
+		st->group_seq = seq;
+	if (!st->grouped || st->members >= GROUP_MAX ||
+	    seq_now(st) - st->group_seq0 >= GROUP_CHANGES || atomic_load(&st->queued) == 0) {
+		if (group_commit(st) != 0) {
+			rc = -1;
+			if (cause != NULL)
+				set_cause(cause, "%s", st->ring_error[g % GROUP_RING]);
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	if (rc == 0 && st->grouped) {
+		wrote_store = st;
+		wrote_group = g;
+	}
+	return rc;
+}
+
+/*
+ * Checkpoints. SQLite copies the WAL back into the database when a commit finds it over 1000
+ * pages, inside that commit: with the store's single writer, every request queued behind it
+ * waited for the copy and its fsync (the worst round trips of the online admit figure). While
+ * the server runs, a thread of its own does it on its own connection instead (a passive
+ * checkpoint, which never blocks the writer), woken by the WAL hook when the WAL has grown.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *st = arg;
+
+	(void)db;
+	(void)name;
+	if (pages >= CKPT_PAGES && !st->ckpt_due) {
+		st->ckpt_due = 1;               /* under st->mu: the hook runs in a commit */
+		pthread_cond_signal(&st->ckpt_wake);
+	}
+	return SQLITE_OK;
+}
+
+static void *
+ckpt_main(void *arg)
+{
+	struct store *st = arg;
+	sqlite3 *db = NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(sqlite3_db_filename(st->db, "main"), &db, SQLITE_OPEN_READWRITE,
+	    NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(db, 5000);
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (!st->ckpt_due && !st->ckpt_stop)
+			pthread_cond_wait(&st->ckpt_wake, &st->mu);
+		if (st->ckpt_stop)
+			break;
+		st->ckpt_due = 0;
+		pthread_mutex_unlock(&st->mu);
+		if (rc == SQLITE_OK)
+			sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&st->mu);
+		st->ckpts++;
+	}
+	pthread_mutex_unlock(&st->mu);
+	sqlite3_close(db);
+	return NULL;
+}
+
+void
+store_group(struct store *st, int on)
+{
+	lock(st);
+	if (on == st->grouped) {
+		unlock(st);
+		return;
+	}
+	st->grouped = on;
+	if (on) {
+		st->ckpt_stop = 0;
+		st->ckpt_due = 0;
+		if (pthread_create(&st->ckpt, NULL, ckpt_main, st) != 0) {
+			fprintf(stderr, "tessera-sync: cannot start the checkpointer thread\n");
+			abort();
+		}
+		sqlite3_wal_hook(st->db, wal_hook, st);
+		unlock(st);
+		return;
+	}
+	st->ckpt_stop = 1;
+	pthread_cond_signal(&st->ckpt_wake);
+	sqlite3_wal_autocheckpoint(st->db, CKPT_PAGES);   /* back to SQLite's own */
+	unlock(st);
+	pthread_join(st->ckpt, NULL);
+}
+
+int
+store_settle(struct store *st, char **cause)
+{
+	uint64_t g = wrote_group;
+	size_t k = (size_t)(g % GROUP_RING);
+	int rc = 0;
+
+	if (wrote_store != st || g == 0)
+		return 0;
+	wrote_store = NULL;
+	wrote_group = 0;
+	pthread_mutex_lock(&st->mu);
+	while (st->done < g) {
+		if (st->open && st->group == g && atomic_load(&st->queued) == 0)
+			group_commit(st);
+		else
+			pthread_cond_wait(&st->settled, &st->mu);
+	}
+	if (st->ring_group[k] != g) {
+		set_cause(cause, "the outcome of the store's commit is no longer known");
+		rc = -1;
+	} else if (st->ring_error[k] != NULL) {
+		set_cause(cause, "%s", st->ring_error[k]);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
 static struct store *
 store_new(sqlite3 *db, struct keypair *root)
 {
@@ -155,7 +471,14 @@ store_new(sqlite3 *db, struct keypair *root)
 
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->changed, NULL);
+	pthread_cond_init(&st->settled, NULL);
+	pthread_cond_init(&st->ckpt_wake, NULL);
 	st->db = db;
+	/*
+	 * A server's page cache: 64 MB rather than SQLite's 2 MB, so that the seat states and
+	 * indexes of a large event stay in memory (figure 8 of docs/performance.md).
+	 */
+	(void)sqlite3_exec(db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	st->root = root;
 	s = db_prepare(db, "SELECT value FROM meta WHERE key = 'seq'");
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -263,10 +586,18 @@ fail:
 void
 store_close(struct store *st)
 {
+	size_t k;
+
 	if (st == NULL)
 		return;
+	lock(st);
+	unlock(st);
 	db_close(st->db);
 	keypair_free(st->root);
+	for (k = 0; k < GROUP_RING; k++)
+		free(st->ring_error[k]);
+	pthread_cond_destroy(&st->settled);
+	pthread_cond_destroy(&st->ckpt_wake);
 	pthread_cond_destroy(&st->changed);
 	pthread_mutex_destroy(&st->mu);
 	free(st);
@@ -323,32 +654,12 @@ store_stats(struct store *st, struct store_stats *s)
 	unlock(st);
 }
 
-/* Within a transaction: the next change sequence number. */
-static int
-next_seq(struct store *st, uint64_t *seq, char **cause)
-{
-	sqlite3_stmt *s;
-
-	s = db_cached(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'seq' "
-	    "RETURNING value");
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		*cause = db_error(st->db, "numbering a change");
-		db_done(s);
-		return -1;
-	}
-	*seq = (uint64_t)sqlite3_column_int64(s, 0);
-	db_done(s);
-	return 0;
-}
-
 /* Commit, and when the sequence moved, wake the long-polls. */
 static int
 commit(struct store *st, uint64_t seq, char **cause)
 {
-	if (db_commit(st->db, cause) != 0) {
-		db_rollback(st->db);
+	if (commit_seq(st, cause) != 0)
 		return -1;
-	}
 	if (seq > st->seq) {
 		st->seq = seq;
 		pthread_cond_broadcast(&st->changed);
@@ -423,7 +734,7 @@ fail_unlock:
 void
 store_epoch(struct store *st, char epoch[STORE_EPOCH_LEN + 1], uint64_t *seq)
 {
-	lock(st);
+	lock_peek(st);
 	memcpy(epoch, st->epoch, STORE_EPOCH_LEN + 1);
 	*seq = st->seq;
 	unlock(st);
@@ -891,7 +1202,7 @@ store_device_get(struct store *st, uint32_t id, struct store_device *d)
 	sqlite3_stmt *s;
 	int found = 0;
 
-	lock(st);
+	lock_peek(st);
 	s = db_cached(st->db, "SELECT role, state, pk FROM devices WHERE id = ? AND pk IS NOT NULL");
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 2) == KEYS_PUBLICBYTES) {
@@ -912,7 +1223,8 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t no
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
+	if (group_lock(st, cause) != 0)
+		return STORE_ERROR;
 	/*
 	 * Nonces older than twice the window can never be replayed (their time is refused):
 	 * forgotten once a minute, not on every request, so that a request costs one write.
@@ -921,7 +1233,8 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t no
 		s = db_cached(st->db, "DELETE FROM nonces WHERE at < ?");
 		sqlite3_bind_int64(s, 1, now - 2 * PROTO_CLOCK_WINDOW);
 		if (step_cached(st, s, "forgetting old nonces", cause) != 0) {
-			unlock(st);
+			group_abort(st);
+			group_unlock(st, 0, NULL);
 			return STORE_ERROR;
 		}
 		st->nonces_purged = now;
@@ -934,12 +1247,14 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t no
 	if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
 		*cause = db_error(st->db, "remembering the nonce");
 	db_done(s);
-	unlock(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return set_cause(cause, "replayed request (nonce seen before)"), STORE_REFUSED;
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		group_abort(st);
+		group_unlock(st, 0, NULL);
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			return set_cause(cause, "replayed request (nonce seen before)"), STORE_REFUSED;
 		return STORE_ERROR;
-	return STORE_OK;
+	}
+	return group_unlock(st, 0, cause) == 0 ? STORE_OK : STORE_ERROR;
 }
 
 /* ------------------------------------------------------------------ seats */
@@ -1269,6 +1584,9 @@ store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int limit
 			refresh_seq(st);
 		}
 		st->stats.pull_waiters--;
+		/* Writers came and went while waiting: read only what is committed. */
+		if (st->open)
+			group_commit(st);
 	}
 	upto = st->seq;
 
@@ -1540,40 +1858,27 @@ store_push(struct store *st, const struct store_device *d, const json_t *a, json
 	struct op *ops;
 	json_t *results;
 	size_t n, i;
-	uint64_t seq0;
 	int rc;
 
 	if ((rc = ops_parse(d, a, PROTO_MAX_OPS, &ops, &n, cause)) != STORE_OK)
 		return rc;
 	results = json_array();
-	lock(st);
-	seq0 = st->seq;
-	if (db_begin(st->db, cause) != 0)
-		goto fail_unlock;
+	if (group_lock(st, cause) != 0)
+		goto fail_unlocked;
 	for (i = 0; i < n; i++) {
 		if (push_one(st, &ops[i], results, cause) != 0)
 			goto fail;
 	}
-	{
-		/* The sequence as it stands inside this transaction. */
-		sqlite3_stmt *s = db_prepare(st->db, "SELECT value FROM meta WHERE key = 'seq'");
-		uint64_t seq = seq0;
-
-		if (sqlite3_step(s) == SQLITE_ROW)
-			seq = (uint64_t)sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-		if (commit(st, seq, cause) != 0)
-			goto fail_unlock;
-	}
-	unlock(st);
+	if (group_unlock(st, seq_now(st), cause) != 0)
+		goto fail_unlocked;
 	ops_free(ops, n);
 	*reply = json_pack("{s:o,s:I}", "results", results, "server_time",
 	    (json_int_t)store_now());
 	return STORE_OK;
 fail:
-	db_rollback(st->db);
-fail_unlock:
-	unlock(st);
+	group_abort(st);
+	group_unlock(st, 0, NULL);
+fail_unlocked:
 	ops_free(ops, n);
 	json_decref(results);
 	return STORE_ERROR;
@@ -1657,12 +1962,11 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		return set_cause(cause, "op.kind: want admit or exit"), STORE_BAD;
 	}
 
-	lock(st);
 	seat_rec_init(&cur, 0, 0);
 	seat_rec_init(&next, 0, 0);
-	if (db_begin(st->db, cause) != 0) {
+	if (group_lock(st, cause) != 0) {
 		rc = STORE_ERROR;
-		goto out_unlock;
+		goto out;
 	}
 	if (seat_check(st, o->rec.event_id, o->rec.seat_id, NULL, 0, cause) != 0) {
 		rc = STORE_NOTFOUND;
@@ -1684,9 +1988,13 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		goto out_rollback;
 	}
 	if ((why = admit_refusal(&cur, o, event_reentry(st, o->rec.event_id))) != NULL) {
-		if (dot_save(st, o, why, cause) != 0 || commit(st, 0, cause) != 0) {
+		if (dot_save(st, o, why, cause) != 0) {
 			rc = STORE_ERROR;
-			goto out_unlock_only;
+			goto out_rollback;
+		}
+		if (group_unlock(st, 0, cause) != 0) {
+			rc = STORE_ERROR;
+			goto out;
 		}
 		*reply = json_pack("{s:s,s:s,s:I,s:I,s:o}", "result", "refused", "reason", why,
 		    "by", (json_int_t)(cur.state == SEAT_VOID ? cur.changed_by : cur.admitted_by),
@@ -1694,7 +2002,7 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		    "rec", proto_rec_to_json(&cur));
 		set_cause(cause, "%s", why);
 		rc = STORE_REFUSED;
-		goto out_unlock_only;
+		goto out;
 	}
 
 	/* The sale as the server knows it, or (not seen yet) as the signed ticket proves it. */
@@ -1714,21 +2022,20 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		rc = STORE_ERROR;
 		goto out_rollback;
 	}
-	if (commit(st, seq, cause) != 0) {
-		rc = STORE_ERROR;
-		goto out_unlock_only;
-	}
 	st->stats.ops_applied++;
+	if (group_unlock(st, seq, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out;
+	}
 	*reply = json_pack("{s:s,s:o}", "result", o->kind == OP_ADMIT ? "admitted" : "exited",
 	    "rec", proto_rec_to_json(&next));
 	rc = STORE_OK;
-	goto out_unlock_only;
+	goto out;
 
 out_rollback:
-	db_rollback(st->db);
-out_unlock_only:
-out_unlock:
-	unlock(st);
+	group_abort(st);
+	group_unlock(st, 0, NULL);
+out:
 	seat_rec_free(&cur);
 	seat_rec_free(&next);
 	ops_free(ops, n);
@@ -1803,10 +2110,9 @@ store_sell(struct store *st, const struct store_device *d, const json_t *a, json
 	}
 	recs = json_array();
 	seat_rec_init(&cur, 0, 0);
-	lock(st);
-	if (db_begin(st->db, cause) != 0) {
+	if (group_lock(st, cause) != 0) {
 		rc = STORE_ERROR;
-		goto out_unlock;
+		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		struct op *o = &ops[i];
@@ -1850,29 +2156,30 @@ store_sell(struct store *st, const struct store_device *d, const json_t *a, json
 		}
 		json_array_append_new(recs, proto_rec_to_json(&o->rec));
 	}
-	if (commit(st, seq, cause) != 0) {
-		rc = STORE_ERROR;
-		goto out_unlock;
-	}
 	st->stats.ops_applied += n;
+	if (group_unlock(st, seq, cause) != 0) {
+		rc = STORE_ERROR;
+		goto out;
+	}
 	*reply = json_pack("{s:s,s:o}", "result", "sold", "recs", recs);
 	recs = NULL;
 	rc = STORE_OK;
-	goto out_unlock;
+	goto out;
 
 refused:
-	db_rollback(st->db);
+	group_abort(st);
+	group_unlock(st, 0, NULL);
 	*reply = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:o}", "result", "refused", "reason", reason,
 	    "seat", (json_int_t)ops[i].rec.seat_id, "label", label,
 	    "by", (json_int_t)(other != 0 ? other : cur.key_id),
 	    "at", (json_int_t)(other != 0 ? 0 : cur.sold_at), "rec", proto_rec_to_json(&cur));
 	set_cause(cause, "seat %s: %s", label, reason);
 	rc = STORE_REFUSED;
-	goto out_unlock;
+	goto out;
 out_rollback:
-	db_rollback(st->db);
-out_unlock:
-	unlock(st);
+	group_abort(st);
+	group_unlock(st, 0, NULL);
+out:
 	seat_rec_free(&cur);
 	json_decref(recs);
 	ops_free(ops, n);

@@ -84,6 +84,16 @@ int store_device_get(struct store *st, uint32_t id, struct store_device *d) WARN
 int store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t now,
     char **cause) WARN_UNUSED;
 
+/*
+ * Group commit (store.c explains it). With store_group(st, 1) (the server), the nonce, push,
+ * admit and sell calls may leave their writes in a transaction shared with other threads'
+ * requests: the thread must call store_settle() before it answers, which waits until those
+ * writes are committed: 0, or -1 with *cause when the commit failed (nothing of them is kept).
+ * Without it (admin commands, tests), each call commits before it returns.
+ */
+void store_group(struct store *st, int on);
+int store_settle(struct store *st, char **cause) WARN_UNUSED;
+
 /* The sync calls of docs/sync-protocol.md. */
 int store_events(struct store *st, json_t **reply, char **cause) WARN_UNUSED;
 int store_bootstrap(struct store *st, uint32_t event, json_t **reply, char **cause)

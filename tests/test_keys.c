@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "keys.h"
+#include "reqsign.h"
 #include "xmalloc.h"
 
 static const uint8_t msg[] = "seat 12, row F, event 2024";
@@ -653,11 +654,86 @@ test_revocation(void **state)
 	keypair_free(dev);
 }
 
+/* The request MAC key: the same on both sides, and nobody else's; the MAC covers everything. */
+static void
+test_request_mac(void **state)
+{
+	struct keypair *dev = keypair_generate(), *root = keypair_generate();
+	struct keypair *other = keypair_generate();
+	uint8_t *kd = sodium_malloc(REQSIGN_KEYBYTES), *ks = sodium_malloc(REQSIGN_KEYBYTES);
+	uint8_t *ko = sodium_malloc(REQSIGN_KEYBYTES), bad_pk[KEYS_PUBLICBYTES];
+	const char body[] = "{\"ops\":[]}";
+	struct reqsign rs;
+	char *cause = NULL, mac[REQSIGN_MAC_HEX + 1];
+	int64_t when = 0;
+
+	(void)state;
+	assert_int_equal(reqsign_key(dev, root->pk, 1, kd), 0);
+	assert_int_equal(reqsign_key(root, dev->pk, 0, ks), 0);
+	assert_memory_equal(kd, ks, REQSIGN_KEYBYTES);
+	/* Another root, or the sides swapped, give another key. */
+	assert_int_equal(reqsign_key(dev, other->pk, 1, ko), 0);
+	assert_memory_not_equal(kd, ko, REQSIGN_KEYBYTES);
+	assert_int_equal(reqsign_key(dev, root->pk, 0, ko), 0);
+	assert_memory_not_equal(kd, ko, REQSIGN_KEYBYTES);
+	/* A public key that is not a point of the curve has no key. */
+	memset(bad_pk, 0xff, sizeof bad_pk);
+	assert_int_equal(reqsign_key(dev, bad_pk, 1, ko), -1);
+
+	reqsign_mac(kd, "POST", "/v1/push", 1700000000, (const uint8_t *)body,
+	    sizeof body - 1, &rs);
+	assert_int_equal(strlen(rs.sig), REQSIGN_MAC_HEX);
+	assert_int_equal(reqsign_verify_mac(ks, "POST", "/v1/push", rs.time, rs.nonce, rs.sig,
+	    (const uint8_t *)body, sizeof body - 1, &when, &cause), 0);
+	assert_int_equal(when, 1700000000);
+	/* Every part of the request is covered. */
+	assert_int_equal(reqsign_verify_mac(ks, "GET", "/v1/push", rs.time, rs.nonce, rs.sig,
+	    (const uint8_t *)body, sizeof body - 1, &when, &cause), -1);
+	assert_string_equal(cause, "bad request MAC");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(reqsign_verify_mac(ks, "POST", "/v1/pull", rs.time, rs.nonce, rs.sig,
+	    (const uint8_t *)body, sizeof body - 1, &when, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(reqsign_verify_mac(ks, "POST", "/v1/push", "1700000001", rs.nonce,
+	    rs.sig, (const uint8_t *)body, sizeof body - 1, &when, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(reqsign_verify_mac(ks, "POST", "/v1/push", rs.time, rs.nonce, rs.sig,
+	    (const uint8_t *)"{}", 2, &when, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(reqsign_verify_mac(ko, "POST", "/v1/push", rs.time, rs.nonce, rs.sig,
+	    (const uint8_t *)body, sizeof body - 1, &when, &cause), -1);
+	free(cause);
+	cause = NULL;
+	/* Malformed headers are named. */
+	memcpy(mac, rs.sig, sizeof mac);
+	mac[0] = 'z';
+	assert_int_equal(reqsign_verify_mac(ks, "POST", "/v1/push", rs.time, rs.nonce, mac,
+	    (const uint8_t *)body, sizeof body - 1, &when, &cause), -1);
+	assert_string_equal(cause, "malformed X-Tessera-Mac header");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(reqsign_verify_mac(ks, "POST", "/v1/push", rs.time, rs.nonce, NULL,
+	    (const uint8_t *)body, sizeof body - 1, &when, &cause), -1);
+	assert_string_equal(cause, "request is not signed (missing X-Tessera-Mac header)");
+	free(cause);
+	sodium_free(kd);
+	sodium_free(ks);
+	sodium_free(ko);
+	keypair_free(dev);
+	keypair_free(root);
+	keypair_free(other);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_request_mac),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_domain_separation),

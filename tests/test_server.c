@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <curl/curl.h>
 
 #include "client.h"
@@ -117,8 +118,12 @@ setup(void **state)
 	if (server_start(st, &cfg, &srv, &cause) != 0)
 		fail_msg("server_start: %s", cause);
 	snprintf(url, sizeof url, "http://127.0.0.1:%u", server_port(srv));
-	for (i = 0; i < NDEV; i++)
+	for (i = 0; i < NDEV; i++) {
 		devs[i].c = client_new(url, devs[i].id, devs[i].kp);
+		/* Half the devices authenticate with the MAC (as devices do), half sign. */
+		if (i % 2 == 1 && client_set_root(devs[i].c, store_root(st)->pk, &cause) != 0)
+			fail_msg("client_set_root: %s", cause);
+	}
 	return 0;
 }
 
@@ -215,6 +220,37 @@ test_health_and_errors(void **state)
 	client_free(anon);
 }
 
+/* The four authentication headers of a request, appended to h. */
+static struct curl_slist *
+auth_headers(struct curl_slist *h, uint32_t id, const struct reqsign *rs, const char *sig_header)
+{
+	char line[256];
+
+	snprintf(line, sizeof line, "%s: %u", REQSIGN_H_DEVICE, id);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_TIME, rs->time);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_NONCE, rs->nonce);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "%s: %s", sig_header, rs->sig);
+	return curl_slist_append(h, line);
+}
+
+/* Send it with headers h (freed, as are curl and sink): the status. */
+static long
+perform(CURL *curl, struct curl_slist *h, FILE *sink)
+{
+	long status = 0;
+
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(curl);
+	fclose(sink);
+	return status;
+}
+
 /* A raw request, with headers we choose: for what a well-behaved client never sends. */
 static long
 raw(const char *method, const char *path, const char *body, size_t len, struct dev *d,
@@ -223,8 +259,7 @@ raw(const char *method, const char *path, const char *body, size_t len, struct d
 	CURL *curl = curl_easy_init();
 	struct curl_slist *h = NULL;
 	struct reqsign rs;
-	char line[256], full[256];
-	long status = 0;
+	char full[256];
 	FILE *sink = fopen("/dev/null", "w");
 
 	snprintf(full, sizeof full, "%s%s", url, path);
@@ -241,23 +276,60 @@ raw(const char *method, const char *path, const char *body, size_t len, struct d
 			snprintf(rs.nonce, sizeof rs.nonce, "%s", nonce_override);
 		if (nonce_override != NULL)     /* re-sign with the chosen nonce */
 			reqsign_sign(d->kp, method, path, when, sign_body, sign_len, &rs);
-		snprintf(line, sizeof line, "%s: %u", REQSIGN_H_DEVICE, d->id);
-		h = curl_slist_append(h, line);
-		snprintf(line, sizeof line, "%s: %s", REQSIGN_H_TIME, rs.time);
-		h = curl_slist_append(h, line);
-		snprintf(line, sizeof line, "%s: %s", REQSIGN_H_NONCE, rs.nonce);
-		h = curl_slist_append(h, line);
-		snprintf(line, sizeof line, "%s: %s", REQSIGN_H_SIG, rs.sig);
-		h = curl_slist_append(h, line);
+		h = auth_headers(h, d->id, &rs, REQSIGN_H_SIG);
 	}
 	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	assert_int_equal(curl_easy_perform(curl), CURLE_OK);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(curl);
-	fclose(sink);
-	return status;
+	return perform(curl, h, sink);
+}
+
+/*
+ * GET path authenticated with a MAC (headers we choose): its status. *rs: the headers sent;
+ * with again set, they are sent as they are (a replay).
+ */
+static long
+raw_mac(const char *path, uint32_t id, const uint8_t *key, int64_t when, struct reqsign *rs,
+    int again)
+{
+	CURL *curl = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char full[256];
+	FILE *sink = fopen("/dev/null", "w");
+
+	if (!again)
+		reqsign_mac(key, "GET", path, when, NULL, 0, rs);
+	snprintf(full, sizeof full, "%s%s", url, path);
+	curl_easy_setopt(curl, CURLOPT_URL, full);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
+	return perform(curl, auth_headers(h, id, rs, REQSIGN_H_MAC), sink);
+}
+
+/* Requests authenticated with the MAC key: only the device's own key, fresh, once. */
+static void
+test_mac_auth(void **state)
+{
+	struct keypair *other = keypair_generate();
+	uint8_t *key = sodium_malloc(REQSIGN_KEYBYTES), *wrong = sodium_malloc(REQSIGN_KEYBYTES);
+	struct reqsign rs;
+	uint32_t id = devs[GATE1].id;
+
+	(void)state;
+	assert_int_equal(reqsign_key(devs[GATE1].kp, store_root(st)->pk, 1, key), 0);
+	assert_int_equal(raw_mac("/v1/events", id, key, time(NULL), &rs, 0), 200);
+	/* The same headers again: a replay. */
+	assert_int_equal(raw_mac("/v1/events", id, key, time(NULL), &rs, 1), 401);
+	/* Ten minutes old. */
+	assert_int_equal(raw_mac("/v1/events", id, key, time(NULL) - 600, &rs, 0), 401);
+	/* The key of this device with another root: a server that is not this one. */
+	assert_int_equal(reqsign_key(devs[GATE1].kp, other->pk, 1, wrong), 0);
+	assert_int_equal(raw_mac("/v1/events", id, wrong, time(NULL), &rs, 0), 401);
+	/* Another device's key under this device's id. */
+	assert_int_equal(reqsign_key(devs[GATE2].kp, store_root(st)->pk, 1, wrong), 0);
+	assert_int_equal(raw_mac("/v1/events", id, wrong, time(NULL), &rs, 0), 401);
+	/* Still good after all that. */
+	assert_int_equal(raw_mac("/v1/events", id, key, time(NULL), &rs, 0), 200);
+	sodium_free(key);
+	sodium_free(wrong);
+	keypair_free(other);
 }
 
 /* The same signed request sent twice, byte for byte. */
@@ -269,7 +341,7 @@ test_auth_failures(void **state)
 	struct reqsign rs;
 	struct keypair *other = keypair_generate();
 	struct dev impostor = { devs[GATE1].id, other, NULL, 0 };
-	char line[256], full[256];
+	char full[256];
 	long status;
 	int i;
 	FILE *sink = fopen("/dev/null", "w");
@@ -295,14 +367,7 @@ test_auth_failures(void **state)
 	/* Replayed: identical headers twice; the first passes, the second is refused. */
 	reqsign_sign(devs[GATE1].kp, "GET", "/v1/events", time(NULL), NULL, 0, &rs);
 	snprintf(full, sizeof full, "%s/v1/events", url);
-	snprintf(line, sizeof line, "%s: %u", REQSIGN_H_DEVICE, devs[GATE1].id);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_TIME, rs.time);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_NONCE, rs.nonce);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_SIG, rs.sig);
-	h = curl_slist_append(h, line);
+	h = auth_headers(h, devs[GATE1].id, &rs, REQSIGN_H_SIG);
 	for (i = 0; i < 2; i++) {
 		curl = curl_easy_init();
 		curl_easy_setopt(curl, CURLOPT_URL, full);
@@ -717,7 +782,7 @@ test_large_answers_compressed(void **state)
 	struct reqsign rs;
 	struct sink body = { NULL, 0 };
 	struct curl_slist *h = NULL;
-	char *cause = NULL, path[64], full[128], line[256];
+	char *cause = NULL, path[64], full[128];
 	uint32_t vid, eid;
 	json_t *j;
 	json_error_t jerr;
@@ -745,14 +810,7 @@ test_large_answers_compressed(void **state)
 	snprintf(path, sizeof path, "/v1/bootstrap?event=%u", eid);
 	snprintf(full, sizeof full, "%s%s", url, path);
 	reqsign_sign(devs[GATE1].kp, "GET", path, time(NULL), NULL, 0, &rs);
-	snprintf(line, sizeof line, "%s: %u", REQSIGN_H_DEVICE, devs[GATE1].id);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_TIME, rs.time);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_NONCE, rs.nonce);
-	h = curl_slist_append(h, line);
-	snprintf(line, sizeof line, "%s: %s", REQSIGN_H_SIG, rs.sig);
-	h = curl_slist_append(h, line);
+	h = auth_headers(h, devs[GATE1].id, &rs, REQSIGN_H_SIG);
 	curl = curl_easy_init();
 	curl_easy_setopt(curl, CURLOPT_URL, full);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
@@ -820,6 +878,7 @@ main(void)
 		cmocka_unit_test(test_enroll_once),
 		cmocka_unit_test(test_health_and_errors),
 		cmocka_unit_test(test_auth_failures),
+		cmocka_unit_test(test_mac_auth),
 		cmocka_unit_test(test_clock_offset_corrected),
 		cmocka_unit_test(test_push_idempotent),
 		cmocka_unit_test(test_role_and_malformed),
