@@ -1,6 +1,6 @@
 /*
- * printout.c: a sold ticket on paper and in files: PNG (libpng) and SVG with the text and the QR
- * code, and ESC/POS bytes for a thermal receipt printer.
+ * printout.c: a sold ticket on paper and in files: PNG (1-bit, deflated with zlib) and SVG with the
+ * text and the QR code, and ESC/POS bytes for a thermal receipt printer.
  *
  * The PNG's text is drawn with a built-in 5x7 bitmap font (font[] below, ASCII 32 to 126), each
  * glyph row five bits with the leftmost pixel in bit 4, scaled up by whole pixels: no font files,
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <png.h>
+#include <zlib.h>
 
 #include "cart.h"
 #include "printout.h"
@@ -279,44 +279,90 @@ fail:
 
 /* ------------------------------------------------------------------ PNG */
 
+/*
+ * The canvas is the PNG's image data as it goes into deflate: a ticket is black on white, so
+ * one bit a pixel (1-bit grey: 1 white, 0 black, the leftmost pixel in the high bit), and each
+ * row starts with its filter byte, 0 (none). Glyph and QR pixels are whole scale x scale
+ * blocks: each is drawn as spans on its first row and that row copied to the rows below it.
+ */
 struct canvas {
 	uint8_t *px;
+	size_t   stride;        /* bytes a row: the filter byte and the pixels */
 	int      w, h;
 };
 
-/* One character at (x, y), scale pixels a font pixel. */
+/* A white canvas of w x h pixels. */
 static void
-draw_char(struct canvas *c, int x, int y, int scale, char ch)
+canvas_init(struct canvas *c, int w, int h)
 {
-	const uint8_t *g;
-	int gx, gy, px, py;
+	int y;
 
-	if (ch < 32 || ch > 126)
-		ch = '?';
-	g = font[ch - 32];
-	for (gy = 0; gy < GLYPH_H; gy++) {
-		for (gx = 0; gx < GLYPH_W; gx++) {
-			if (!(g[gy] & (1 << (GLYPH_W - 1 - gx))))
-				continue;
-			for (py = y + gy * scale; py < y + (gy + 1) * scale; py++) {
-				for (px = x + gx * scale; px < x + (gx + 1) * scale; px++) {
-					if (px >= 0 && py >= 0 && px < c->w && py < c->h)
-						c->px[(size_t)py * (size_t)c->w + (size_t)px] = 0;
-				}
-			}
-		}
+	c->w = w;
+	c->h = h;
+	c->stride = 1 + ((size_t)w + 7) / 8;
+	c->px = xmalloc(c->stride * (size_t)h);
+	memset(c->px, 0xff, c->stride * (size_t)h);
+	for (y = 0; y < h; y++)
+		c->px[(size_t)y * c->stride] = 0;
+}
+
+/* The pixels of row y, after its filter byte. */
+static uint8_t *
+canvas_row(const struct canvas *c, int y)
+{
+	return c->px + (size_t)y * c->stride + 1;
+}
+
+/* Pixels x0 to x1 - 1 of row y black, clipped to the canvas. */
+static void
+canvas_span(const struct canvas *c, int y, int x0, int x1)
+{
+	uint8_t *row, first, last;
+	int a, b;
+
+	if (x0 < 0)
+		x0 = 0;
+	if (x1 > c->w)
+		x1 = c->w;
+	if (y < 0 || y >= c->h || x0 >= x1)
+		return;
+	row = canvas_row(c, y);
+	a = x0 / 8;
+	b = (x1 - 1) / 8;
+	first = (uint8_t)(0xff >> (x0 % 8));            /* x0 to the end of its byte */
+	last = (uint8_t)(0xff << (7 - (x1 - 1) % 8));   /* the start of x1 - 1's byte to it */
+	if (a == b) {
+		row[a] &= (uint8_t)~(first & last);
+		return;
 	}
+	row[a] &= (uint8_t)~first;
+	memset(row + a + 1, 0, (size_t)(b - a - 1));
+	row[b] &= (uint8_t)~last;
+}
+
+/* Row y's pixels copied to the n - 1 rows below it (those on the canvas). */
+static void
+canvas_repeat(const struct canvas *c, int y, int n)
+{
+	int i;
+
+	if (y < 0 || y >= c->h)
+		return;
+	for (i = 1; i < n && y + i < c->h; i++)
+		memcpy(canvas_row(c, y + i), canvas_row(c, y), c->stride - 1);
 }
 
 /*
  * A line of text centred at row y, at scale or smaller (down to 2) when it does not fit; cut
- * (ending in '.') when it does not fit even then.
+ * (ending in '.') when it does not fit even then. A character is its 5x7 glyph in scale x scale
+ * blocks, and advances 6 blocks.
  */
 static void
 draw_line(struct canvas *c, int y, int scale, const char *utf8)
 {
+	const uint8_t *g;
 	char text[PRINTOUT_COLS];
-	int advance, max, n, x, i;
+	int advance, max, n, x, i, gx, gy, run;
 
 	to_ascii(utf8, text, sizeof text);
 	n = (int)strlen(text);
@@ -332,87 +378,167 @@ draw_line(struct canvas *c, int y, int scale, const char *utf8)
 		text[n - 1] = '.';
 	}
 	x = (c->w - (n * advance - scale)) / 2;
-	for (i = 0; i < n; i++)
-		draw_char(c, x + i * advance, y, scale, text[i]);
-}
-
-/* Where libpng writes: a growing buffer. */
-struct png_out {
-	uint8_t *buf;
-	size_t   len, cap;
-};
-
-static void
-png_out_write(png_structp png, png_bytep data, png_size_t n)
-{
-	struct png_out *o = png_get_io_ptr(png);
-
-	if (o->len + n > o->cap) {
-		o->cap = (o->len + n) * 2;
-		o->buf = xreallocarray(o->buf, o->cap, 1);
+	for (gy = 0; gy < GLYPH_H; gy++) {
+		for (i = 0; i < n; i++) {
+			g = font[text[i] >= 32 && text[i] <= 126 ? text[i] - 32 : '?' - 32];
+			/* Each run of set bits in the glyph's row is one span. */
+			for (gx = 0; gx < GLYPH_W; gx += run + 1) {
+				for (run = 0; gx + run < GLYPH_W &&
+				    (g[gy] & (1 << (GLYPH_W - 1 - gx - run))); run++)
+					;
+				if (run > 0) {
+					canvas_span(c, y + gy * scale, x + i * advance +
+					    gx * scale, x + i * advance + (gx + run) * scale);
+				}
+			}
+		}
+		canvas_repeat(c, y + gy * scale, scale);
 	}
-	memcpy(o->buf + o->len, data, n);
-	o->len += n;
 }
 
+/* The QR code's modules with their top left corner at (x0, y0), QR_SCALE pixels a module. */
 static void
-png_out_flush(png_structp png)
+draw_qr(struct canvas *c, const struct qr *q, int x0, int y0)
 {
-	(void)png;
+	const uint8_t *dark;
+	int mx, my, run;
+
+	for (my = 0; my < q->width; my++) {
+		dark = q->dark + (size_t)my * (size_t)q->width;
+		/* Each run of dark modules in the row is one span. */
+		for (mx = 0; mx < q->width; mx += run + 1) {
+			for (run = 0; mx + run < q->width && dark[mx + run]; run++)
+				;
+			if (run > 0) {
+				canvas_span(c, y0 + my * QR_SCALE, x0 + mx * QR_SCALE,
+				    x0 + (mx + run) * QR_SCALE);
+			}
+		}
+		canvas_repeat(c, y0 + my * QR_SCALE, QR_SCALE);
+	}
+}
+
+/* v as four bytes, the most significant first, as PNG writes its numbers. */
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 /*
- * The canvas as a 1-bit grey PNG: a ticket is black on white, and one bit a pixel with no row
- * filter and fast deflate is about eight times quicker to make than 8-bit grey with libpng's
- * defaults, and smaller (docs/performance.md, figure 7).
+ * The PNG chunk at p, whose len bytes of data are already at p + 8, completed: its length, its
+ * type and its CRC (of the type and the data). Returns the size of the whole chunk.
+ */
+static size_t
+png_chunk(uint8_t *p, const char *type, size_t len)
+{
+	put_be32(p, (uint32_t)len);
+	memcpy(p + 4, type, 4);
+	put_be32(p + 8 + len, (uint32_t)crc32(0, p + 4, (uInt)(len + 4)));
+	return len + 12;
+}
+
+/*
+ * zlib's memory for one PNG comes from one block (png_zalloc hands out its parts; png_zfree
+ * frees none of them). With zlib's own allocations, its four 64 kB buffers freed after each
+ * ticket let glibc give the top of the heap back to the kernel, and the next ticket paid for
+ * fresh pages: a third of the PNG's time (docs/performance.md, figure 7). A block this large is
+ * mmapped the first time; freeing it raises glibc's thresholds, and from then on it is reused
+ * from the heap. Its size is zlib's estimate (zconf.h) and room for the small objects; should
+ * a zlib want more, the rest comes from malloc.
+ */
+#define PNG_ZBITS       15
+#define PNG_ZMEMLEVEL   8
+#define PNG_ZARENA      ((1 << (PNG_ZBITS + 2)) + (1 << (PNG_ZMEMLEVEL + 9)) + 32768)
+
+struct png_zarena {
+	uint8_t *p;
+	size_t   used;
+};
+
+static voidpf
+png_zalloc(voidpf opaque, uInt items, uInt size)
+{
+	struct png_zarena *a = opaque;
+	size_t n = ((size_t)items * size + 15) & ~(size_t)15;
+
+	if (n > PNG_ZARENA - a->used)
+		return malloc((size_t)items * size);
+	a->used += n;
+	return a->p + a->used - n;
+}
+
+static void
+png_zfree(voidpf opaque, voidpf ptr)
+{
+	struct png_zarena *a = opaque;
+
+	if ((uint8_t *)ptr < a->p || (uint8_t *)ptr >= a->p + PNG_ZARENA)
+		free(ptr);
+}
+
+/*
+ * The canvas as a 1-bit grey PNG: the signature, IHDR, one IDAT and IEND. The IDAT is the whole
+ * canvas deflated by zlib at its fastest level in one call; libpng would call deflate once a
+ * row and copy each row first, which on a ticket costs as much as the deflating itself
+ * (docs/performance.md, figure 7).
  */
 static int
 png_1bit(const struct canvas *c, uint8_t **buf, size_t *len, char **cause)
 {
-	size_t stride = ((size_t)c->w + 7) / 8;
-	/* Allocated before setjmp and never reassigned after it: safe across longjmp. */
-	struct png_out *const o = xcalloc(1, sizeof *o);
-	uint8_t *const row = xcalloc(stride, 1);
-	png_structp png;
-	png_infop info;
-	int x, y;
+	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	size_t raw = c->stride * (size_t)c->h, bound, n;
+	struct png_zarena a;
+	uint8_t *out, *p;
+	z_stream z;
 
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	if (png == NULL) {
-		free(row);
-		free(o);
+	a.p = xmalloc(PNG_ZARENA);
+	a.used = 0;
+	memset(&z, 0, sizeof z);
+	z.zalloc = png_zalloc;
+	z.zfree = png_zfree;
+	z.opaque = &a;
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, PNG_ZBITS, PNG_ZMEMLEVEL,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(a.p);
 		return set_cause(cause, "cannot make the PNG: out of memory");
 	}
-	info = png_create_info_struct(png);
-	if (info == NULL || setjmp(png_jmpbuf(png))) {
-		png_destroy_write_struct(&png, &info);
-		free(row);
-		free(o->buf);
-		free(o);
-		return set_cause(cause, "cannot make the PNG");
-	}
-	png_set_write_fn(png, o, png_out_write, png_out_flush);
-	png_set_IHDR(png, info, (png_uint_32)c->w, (png_uint_32)c->h, 1, PNG_COLOR_TYPE_GRAY,
-	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
-	png_set_compression_level(png, 1);
-	png_write_info(png, info);
-	for (y = 0; y < c->h; y++) {
-		const uint8_t *src = c->px + (size_t)y * (size_t)c->w;
+	bound = deflateBound(&z, (uLong)raw);
+	out = xmalloc(sizeof sig + (12 + 13) + (12 + bound) + 12);
+	memcpy(out, sig, sizeof sig);
+	p = out + sizeof sig;
 
-		memset(row, 0, stride);
-		for (x = 0; x < c->w; x++) {
-			if (src[x] >= 128)              /* white is 1 in a grey PNG */
-				row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
-		}
-		png_write_row(png, row);
+	put_be32(p + 8, (uint32_t)c->w);
+	put_be32(p + 12, (uint32_t)c->h);
+	p[16] = 1;              /* bit depth */
+	p[17] = 0;              /* colour type: grey */
+	p[18] = 0;              /* compression: deflate */
+	p[19] = 0;              /* filter method 0 */
+	p[20] = 0;              /* no interlace */
+	p += png_chunk(p, "IHDR", 13);
+
+	/* With deflateBound's room, one call with Z_FINISH completes the stream. */
+	z.next_in = c->px;
+	z.avail_in = (uInt)raw;
+	z.next_out = p + 8;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(a.p);
+		free(out);
+		return set_cause(cause, "cannot make the PNG: deflate failed");
 	}
-	png_write_end(png, info);
-	png_destroy_write_struct(&png, &info);
-	free(row);
-	*buf = xreallocarray(o->buf, o->len, 1);
-	*len = o->len;
-	free(o);
+	n = (size_t)z.total_out;
+	deflateEnd(&z);
+	free(a.p);
+	p += png_chunk(p, "IDAT", n);
+	p += png_chunk(p, "IEND", 0);
+
+	*len = (size_t)(p - out);
+	*buf = xreallocarray(out, *len, 1);
 	return 0;
 }
 
@@ -425,49 +551,29 @@ printout_png_memory(const struct printout *p, uint8_t **buf, size_t *len, char *
 	char lines[PRINTOUT_LINES][PRINTOUT_COLS];
 	struct canvas c;
 	struct qr *q = NULL;
-	uint8_t *out;
-	size_t n;
-	int i, y, x0, y0, side, mx, my, px, py, rc;
+	int i, y, h, side, rc;
 
 	if (qr_encode(p->qr_text != NULL ? p->qr_text : "", &q, cause) != 0)
 		return -1;
 	printout_lines(p, lines);
 	side = (q->width + 2 * QR_QUIET) * QR_SCALE;
-	c.w = PRINTOUT_PNG_WIDTH;
-	c.h = MARGIN;
+	h = MARGIN;
 	for (i = 0; i < PRINTOUT_LINES; i++)
-		c.h += (GLYPH_H + 4) * line_scale[i];
-	c.h += side + MARGIN;
-	c.px = xmalloc((size_t)c.w * (size_t)c.h);
-	memset(c.px, 255, (size_t)c.w * (size_t)c.h);
+		h += (GLYPH_H + 4) * line_scale[i];
+	h += side + MARGIN;
+	canvas_init(&c, PRINTOUT_PNG_WIDTH, h);
 
 	y = MARGIN;
 	for (i = 0; i < PRINTOUT_LINES; i++) {
 		draw_line(&c, y, line_scale[i], lines[i]);
 		y += (GLYPH_H + 4) * line_scale[i];
 	}
-	x0 = (c.w - side) / 2 + QR_QUIET * QR_SCALE;
-	y0 = y + QR_QUIET * QR_SCALE;
-	for (my = 0; my < q->width; my++) {
-		for (mx = 0; mx < q->width; mx++) {
-			if (!q->dark[(size_t)my * (size_t)q->width + (size_t)mx])
-				continue;
-			for (py = 0; py < QR_SCALE; py++) {
-				for (px = 0; px < QR_SCALE; px++)
-					c.px[(size_t)(y0 + my * QR_SCALE + py) * (size_t)c.w +
-					    (size_t)(x0 + mx * QR_SCALE + px)] = 0;
-			}
-		}
-	}
+	draw_qr(&c, q, (c.w - side) / 2 + QR_QUIET * QR_SCALE, y + QR_QUIET * QR_SCALE);
 	qr_free(q);
 
-	rc = png_1bit(&c, &out, &n, cause);
+	rc = png_1bit(&c, buf, len, cause);
 	free(c.px);
-	if (rc != 0)
-		return -1;
-	*buf = out;
-	*len = n;
-	return 0;
+	return rc;
 }
 
 int

@@ -37,12 +37,12 @@ void printout_lines(const struct printout *p, char lines[PRINTOUT_LINES][PRINTOU
 char *printout_filename(const struct printout *p, const char *ext);
 
 /*
- * A PNG (8-bit gray, PRINTOUT_PNG_WIDTH pixels wide, as a 72 mm thermal line at 203 dpi): the
- * text in a built-in 5x7 bitmap font (ASCII; accented Latin letters lose their accents, other
- * characters print as '?') above the QR code at 8 pixels a module with a 4-module quiet zone.
- * printout_png_memory: 0 with *buf (newly allocated) and *len; printout_write_png writes it to
- * path atomically (temporary file, fsync, rename; mode 0644). -1 with *cause (the QR text does
- * not fit a QR code, libpng or the file system failed); on failure path is untouched.
+ * A PNG (1-bit grey, black on white, PRINTOUT_PNG_WIDTH pixels wide, as a 72 mm thermal line at
+ * 203 dpi): the text in a built-in 5x7 bitmap font (ASCII; accented Latin letters lose their
+ * accents, other characters print as '?') above the QR code at 8 pixels a module with a 4-module
+ * quiet zone. printout_png_memory: 0 with *buf (newly allocated) and *len; printout_write_png
+ * writes it to path atomically (temporary file, fsync, rename; mode 0644). -1 with *cause (the
+ * QR text does not fit a QR code, zlib or the file system failed); on failure path is untouched.
  */
 #define PRINTOUT_PNG_WIDTH  576
 int printout_png_memory(const struct printout *p, uint8_t **buf, size_t *len, char **cause)

@@ -1,6 +1,7 @@
 /*
- * test_printout.c: ticket printouts: the PNG decodes back to the ticket text, the ESC/POS bytes
- * hold the QR store command with the text, the SVG holds the text.
+ * test_printout.c: ticket printouts: the PNG decodes back to the ticket text and its pixels are
+ * the ones the box office has always printed, the ESC/POS bytes hold the QR store command with
+ * the text, the SVG holds the text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "keys.h"
 #include "printout.h"
@@ -139,6 +142,68 @@ test_png_decodes(void **state)
 		rmdir(dir);
 }
 
+/*
+ * The PNG's pixels, exactly: a 1-bit grey PNG; under the text, the QR code at 8 pixels a module
+ * in its 4-module quiet zone, centred, and white below; the text rows as the renderer before the
+ * 1-bit canvas drew them (their SHA-256, taken from that renderer), for a line that fits, one
+ * folded to ASCII, one drawn smaller and one cut.
+ */
+static void
+test_png_pixels(void **state)
+{
+	/* A 16-pixel margin, then six lines of 11 font rows at scales 4, 3, 3, 4, 3, 2. */
+	static const int text_rows = 16 + 11 * (4 + 3 + 3 + 4 + 3 + 2);
+	static const char text_sha256[] =
+	    "84fb7f1b78ee79682beb1ff45321a8b68519fcadc615b6502d1e46252f7fd0b0";
+	struct printout p = sample();
+	struct qr *q;
+	uint8_t *buf, *px, *row, digest[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1], *cause = NULL;
+	size_t len;
+	int w, h, side, x0, x, y, mx, my, dark;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	p.qr_text = "TESSERA-PRINTOUT-PIXELS";
+	p.venue = "The Riverside Theatre, Main Concert Hall";
+	p.tier = "Stalls, Row K, Aisle Seats With Extra Legroom Near The Stage";
+	if (printout_png_memory(&p, &buf, &len, &cause) != 0)
+		fail_msg("png: %s", cause);
+	/* IHDR: width, height, bit depth 1, colour type 0 (grey), no interlace. */
+	assert_memory_equal(buf + 12, "IHDR", 4);
+	assert_int_equal(buf[24], 1);
+	assert_int_equal(buf[25], 0);
+	assert_int_equal(buf[28], 0);
+	if (qr_load_memory(buf, len, &px, &w, &h, &cause) != 0)
+		fail_msg("load: %s", cause);
+	free(buf);
+	if (qr_encode(p.qr_text, &q, &cause) != 0)
+		fail_msg("qr: %s", cause);
+	side = (q->width + 2 * 4) * 8;
+	assert_int_equal(w, PRINTOUT_PNG_WIDTH);
+	assert_int_equal(h, text_rows + side + 16);
+
+	x0 = (w - side) / 2 + 4 * 8;
+	for (y = text_rows; y < h; y++) {
+		row = px + (size_t)y * (size_t)w;
+		for (x = 0; x < w; x++) {
+			mx = x - x0 >= 0 ? (x - x0) / 8 : -1;
+			my = y - text_rows - 4 * 8 >= 0 ? (y - text_rows - 4 * 8) / 8 : -1;
+			dark = mx >= 0 && my >= 0 && mx < q->width && my < q->width &&
+			    q->dark[(size_t)my * (size_t)q->width + (size_t)mx];
+			if (row[x] != (dark ? 0 : 255))
+				fail_msg("pixel (%d, %d) is %d", x, y, row[x]);
+		}
+	}
+	qr_free(q);
+
+	crypto_hash_sha256(digest, px, (unsigned long long)text_rows * (unsigned long long)w);
+	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	assert_string_equal(hex, text_sha256);
+	free(px);
+}
+
 /* Where needle (n bytes) starts in hay, or -1. */
 static long
 find(const uint8_t *hay, size_t len, const void *needle, size_t n)
@@ -250,6 +315,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_png_decodes),
+		cmocka_unit_test(test_png_pixels),
 		cmocka_unit_test(test_escpos),
 		cmocka_unit_test(test_escpos_appends),
 		cmocka_unit_test(test_svg),
