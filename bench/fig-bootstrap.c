@@ -1,7 +1,7 @@
 /*
  * fig-bootstrap.c: a new gate takes a 20,000-seat event: device_bootstrap() (GET
- * /v1/bootstrap, then the seats, tiers, devices and states written into its replica in one
- * transaction). Seconds, through the server directly; bytes on the wire (HTTP both ways,
+ * /v1/bootstrap page by page, the seats, tiers, devices and states written into its replica in
+ * one transaction). Seconds, through the server directly; bytes on the wire (HTTP both ways,
  * headers included), through a counting proxy. Against: reading the same rows out of the
  * store's SQLite file (the seat map, and the seat records when there are some), and their
  * bytes as SQLite returns them (text bytes, 8 a number).

@@ -15,6 +15,12 @@
  * (certificates, revocations, gate sections) and the conflicts the server found; the cursor
  * moves in the same transaction.
  *
+ * Bootstrap: an event the replica lacks comes in pages of seats (GET /v1/bootstrap, after a
+ * seat id cursor), all written in one transaction, so an event is in the replica whole or not
+ * at all; each page's JSON is freed once written, so memory is a page, not the venue. The
+ * pull cursor goes to the change sequence of the first page, and the next pull brings what
+ * changed while paging (merging a record again is a no-op).
+ *
  * A store restored from an older backup (docs/reliability.md): every answer names the store's
  * epoch and change sequence; the device keeps, per epoch, the highest sequence it heard
  * (meta server_seen, written in the transaction that records what the answer said). When it
@@ -65,6 +71,9 @@ struct device {
 	json_t          *heard;         /* {epoch: seq} of the answers this device had */
 	int              heard_dirty;   /* heard has news for meta server_seen */
 	int              verifying;     /* inside device_verify: no second one */
+	int              boot_limit;    /* seats a bootstrap page, 0: the server's limit */
+	int            (*boot_page)(void *, size_t);
+	void            *boot_arg;
 };
 
 /* The epoch this replica's history was last verified against, and what it heard per epoch. */
@@ -1431,50 +1440,22 @@ out:
 }
 
 
-int
-device_bootstrap(struct device *d, uint32_t event, char **cause)
+/* The event, its venue, tiers, devices and conflicts: what the first bootstrap page adds. */
+static int
+boot_event(struct device *d, uint32_t event, const json_t *page, char **cause)
 {
 	sqlite3_stmt *s;
-	json_t *reply, *ev, *v;
+	const json_t *ev = json_object_get(page, "event"), *v;
 	const char *sec;
-	char path[64], label[64];
 	size_t i;
-	int64_t cursor = 0;
 
-	snprintf(path, sizeof path, "/v1/bootstrap?event=%" PRIu32, event);
-	if (sync_call(d, "GET", path, NULL, SYNC_TIMEOUT * 4, &reply, cause) != 0)
-		return -1;
-	ev = json_object_get(reply, "event");
-	if (db_begin(d->db, cause) != 0) {
-		json_decref(reply);
-		return -1;
-	}
-	if (seen_flush(d, cause) != 0)
-		goto fail;
 	s = db_prepare(d->db, "INSERT INTO venues(id, name) VALUES(?, ?) ON CONFLICT(id) DO "
 	    "UPDATE SET name = excluded.name");
 	sqlite3_bind_int64(s, 1, json_integer_value(json_object_get(ev, "venue")));
 	sqlite3_bind_text(s, 2, json_string_value(json_object_get(ev, "venue_name")), -1,
 	    SQLITE_TRANSIENT);
 	if (exec_bind(d, s, "saving the venue", cause) != 0)
-		goto fail;
-	json_array_foreach(json_object_get(reply, "seats"), i, v) {
-		/* [id, section, row, number, ga] */
-		snprintf(label, sizeof label, "%s-%s-%lld",
-		    json_string_value(json_array_get(v, 1)), json_string_value(json_array_get(v, 2)),
-		    (long long)json_integer_value(json_array_get(v, 3)));
-		s = db_prepare(d->db, "INSERT OR IGNORE INTO seats(id, venue_id, section, row, "
-		    "number, label, ga) VALUES(?, ?, ?, ?, ?, ?, ?)");
-		sqlite3_bind_int64(s, 1, json_integer_value(json_array_get(v, 0)));
-		sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(ev, "venue")));
-		sqlite3_bind_text(s, 3, json_string_value(json_array_get(v, 1)), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 4, json_string_value(json_array_get(v, 2)), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 5, json_integer_value(json_array_get(v, 3)));
-		sqlite3_bind_text(s, 6, label, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(s, 7, (int)json_integer_value(json_array_get(v, 4)) != 0);
-		if (exec_bind(d, s, "saving a seat", cause) != 0)
-			goto fail;
-	}
+		return -1;
 	s = db_prepare(d->db, "INSERT INTO events(id, venue_id, name, starts_at, doors_at, "
 	    "currency, reentry) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
 	    "name = excluded.name, starts_at = excluded.starts_at, doors_at = excluded.doors_at, "
@@ -1489,8 +1470,8 @@ device_bootstrap(struct device *d, uint32_t event, char **cause)
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 7, json_is_true(json_object_get(ev, "reentry")));
 	if (exec_bind(d, s, "saving the event", cause) != 0)
-		goto fail;
-	json_array_foreach(json_object_get(reply, "tiers"), i, v) {
+		return -1;
+	json_array_foreach(json_object_get(page, "tiers"), i, v) {
 		char *secs, *p, *save = NULL;
 
 		s = db_prepare(d->db, "INSERT OR REPLACE INTO tiers(event_id, idx, name, price) "
@@ -1501,7 +1482,7 @@ device_bootstrap(struct device *d, uint32_t event, char **cause)
 		    SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 4, json_integer_value(json_object_get(v, "price")));
 		if (exec_bind(d, s, "saving a tier", cause) != 0)
-			goto fail;
+			return -1;
 		sec = json_string_value(json_object_get(v, "sections"));
 		secs = xstrdup(sec != NULL ? sec : "");
 		for (p = strtok_r(secs, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
@@ -1512,31 +1493,130 @@ device_bootstrap(struct device *d, uint32_t event, char **cause)
 			sqlite3_bind_text(s, 3, p, -1, SQLITE_TRANSIENT);
 			if (exec_bind(d, s, "pricing a section", cause) != 0) {
 				free(secs);
-				goto fail;
+				return -1;
 			}
 		}
 		free(secs);
 	}
-	if (save_devices(d, json_object_get(reply, "devices"), cause) != 0)
-		goto fail;
-	json_array_foreach(json_object_get(reply, "states"), i, v) {
-		if (device_merge_json(d, v, NULL, cause) != 0)
-			goto fail;
+	if (save_devices(d, json_object_get(page, "devices"), cause) != 0)
+		return -1;
+	return save_conflicts(d, json_object_get(page, "conflicts"), NULL, cause);
+}
+
+/* A bootstrap page's seats (into the venue's map) and then their records. */
+static int
+boot_seats(struct device *d, int64_t venue, const json_t *page, char **cause)
+{
+	sqlite3_stmt *s;
+	const json_t *v;
+	char label[64];
+	size_t i;
+	int rc;
+
+	json_array_foreach(json_object_get(page, "seats"), i, v) {
+		/* [id, section, row, number, ga] */
+		const char *section = json_string_value(json_array_get(v, 1));
+		const char *row = json_string_value(json_array_get(v, 2));
+
+		if (section == NULL || row == NULL)
+			return set_cause(cause, "the server sent a malformed seat");
+		snprintf(label, sizeof label, "%s-%s-%lld", section, row,
+		    (long long)json_integer_value(json_array_get(v, 3)));
+		s = db_cached(d->db, "INSERT OR IGNORE INTO seats(id, venue_id, section, row, "
+		    "number, label, ga) VALUES(?, ?, ?, ?, ?, ?, ?)");
+		sqlite3_bind_int64(s, 1, json_integer_value(json_array_get(v, 0)));
+		sqlite3_bind_int64(s, 2, venue);
+		sqlite3_bind_text(s, 3, section, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, row, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, json_integer_value(json_array_get(v, 3)));
+		sqlite3_bind_text(s, 6, label, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 7, json_integer_value(json_array_get(v, 4)) != 0);
+		rc = sqlite3_step(s);
+		db_done(s);
+		if (rc != SQLITE_DONE) {
+			*cause = db_error(d->db, "saving a seat");
+			return -1;
+		}
 	}
-	if (save_conflicts(d, json_object_get(reply, "conflicts"), NULL, cause) != 0)
-		goto fail;
-	/* A first bootstrap starts the pull where it left off, not at the beginning of time. */
+	json_array_foreach(json_object_get(page, "states"), i, v) {
+		if (device_merge_json(d, v, NULL, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+device_set_bootstrap_page(struct device *d, int seats, int (*page)(void *, size_t),
+    void *arg)
+{
+	d->boot_limit = seats > 0 && seats < PROTO_BOOTSTRAP_PAGE ? seats : 0;
+	d->boot_page = page;
+	d->boot_arg = arg;
+}
+
+/*
+ * Page by page (GET /v1/bootstrap?event=E&after=SEAT), all in one transaction: the first page
+ * is fetched before it begins, each page's JSON is freed once written, and the event appears
+ * whole at the commit or not at all. The pull cursor goes back to the first page's cursor (S0)
+ * when it is ahead of it (or unset), so the next pull brings what changed while paging.
+ */
+int
+device_bootstrap(struct device *d, uint32_t event, char **cause)
+{
+	json_t *reply = NULL;
+	char path[96], limit[24] = "";
+	int64_t venue = 0, s0 = 0, cursor = 0, after = 0, next;
+	size_t seats = 0;
+	int more, began = 0;
+
+	if (d->boot_limit > 0)
+		snprintf(limit, sizeof limit, "&limit=%d", d->boot_limit);
+	do {
+		snprintf(path, sizeof path, "/v1/bootstrap?event=%" PRIu32 "%s", event, limit);
+		if (after > 0)
+			snprintf(path + strlen(path), sizeof path - strlen(path), "&after=%" PRId64,
+			    after);
+		if (sync_call(d, "GET", path, NULL, SYNC_TIMEOUT, &reply, cause) != 0)
+			goto fail;
+		if (!began) {
+			if (db_begin(d->db, cause) != 0)
+				goto fail;
+			began = 1;
+			venue = json_integer_value(json_object_get(json_object_get(reply, "event"),
+			    "venue"));
+			s0 = json_integer_value(json_object_get(reply, "cursor"));
+			if (seen_flush(d, cause) != 0 || boot_event(d, event, reply, cause) != 0)
+				goto fail;
+		}
+		if (boot_seats(d, venue, reply, cause) != 0)
+			goto fail;
+		seats += json_array_size(json_object_get(reply, "seats"));
+		more = json_is_true(json_object_get(reply, "more"));
+		next = json_integer_value(json_object_get(reply, "after"));
+		json_decref(reply);
+		reply = NULL;
+		if (more && next <= after) {
+			set_cause(cause, "the server's bootstrap of event %" PRIu32 " stopped at seat "
+			    "%" PRId64, event, after);
+			goto fail;
+		}
+		after = next;
+		if (d->boot_page != NULL && d->boot_page(d->boot_arg, seats) != 0) {
+			set_cause(cause, "the bootstrap of event %" PRIu32 " was cancelled", event);
+			goto fail;
+		}
+	} while (more);
 	if (replica_meta_get_int(d->r, REPLICA_META_PULL_CURSOR, &cursor, cause) < 0)
 		goto fail;
-	if (cursor == 0 && replica_meta_set_int(d->r, REPLICA_META_PULL_CURSOR,
-	    json_integer_value(json_object_get(reply, "cursor")), cause) != 0)
+	if ((cursor == 0 || cursor > s0) &&
+	    replica_meta_set_int(d->r, REPLICA_META_PULL_CURSOR, s0, cause) != 0)
 		goto fail;
 	if (db_commit(d->db, cause) != 0)
 		goto fail;
-	json_decref(reply);
 	return 0;
 fail:
-	db_rollback(d->db);
+	if (began)
+		db_rollback(d->db);
 	json_decref(reply);
 	return -1;
 }

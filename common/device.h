@@ -93,7 +93,21 @@ int device_sync(struct device *d, int wait, struct sync_report *r, char **cause)
 int device_discover(struct device *d, struct sync_report *r, char **cause) WARN_UNUSED;
 int device_push(struct device *d, struct sync_report *r, char **cause) WARN_UNUSED;
 int device_pull(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
+/*
+ * Take one event from the server: its seat map, tiers, devices, conflicts and every seat's
+ * record, in pages (GET /v1/bootstrap, docs/sync-protocol.md), all written in one transaction:
+ * on failure (or a kill) the replica holds nothing of the event and the pull cursor is as it
+ * was. Memory is one page, not the venue. The pull cursor goes back to where the first page was
+ * taken (or is set there, when unset): the next pull brings what changed while paging.
+ */
 int device_bootstrap(struct device *d, uint32_t event, char **cause) WARN_UNUSED;
+/*
+ * Ask for bootstrap pages of at most seats (0: the server's limit, PROTO_BOOTSTRAP_PAGE), and
+ * call page(arg, seats so far) after each page is written (NULL: none); a page() that returns
+ * non-zero cancels the bootstrap, which then leaves nothing. For progress, and for tests.
+ */
+void device_set_bootstrap_page(struct device *d, int seats, int (*page)(void *, size_t),
+    void *arg);
 
 /* The record of a seat in the replica (available with an empty vector if never changed). */
 int device_seat(struct device *d, uint32_t event, uint32_t seat, struct seat_rec *r,

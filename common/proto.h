@@ -22,6 +22,7 @@
 #define PROTO_CLOCK_WINDOW   300                 /* seconds a request's time may be off */
 #define PROTO_MAX_WAIT       30                  /* seconds a pull may long-poll */
 #define PROTO_PULL_PAGE      2000                /* seat changes in one pull answer */
+#define PROTO_BOOTSTRAP_PAGE 2000                /* seats in one bootstrap page */
 #define PROTO_H_SERVER_TIME  "X-Tessera-Server-Time"
 #define PROTO_H_EPOCH        "X-Tessera-Epoch"     /* the store's epoch (docs/reliability.md) */
 #define PROTO_H_SEQ          "X-Tessera-Seq"       /* its change sequence when it answered */

@@ -1476,15 +1476,26 @@ conflicts_since(struct store *st, uint64_t since, uint64_t upto, uint32_t event)
 	return a;
 }
 
+/*
+ * One page of a bootstrap: the seats of the event's venue after seat id after, in id order, at
+ * most limit of them, and the records of those seats. The first page (after 0) also carries
+ * what the device needs once: the event, tiers, devices, conflicts, and the change sequence
+ * the device pulls from afterwards. The lock is held for one page, not for the whole venue.
+ */
 int
-store_bootstrap(struct store *st, uint32_t event, json_t **reply, char **cause)
+store_bootstrap(struct store *st, uint32_t event, uint32_t after, int limit, json_t **reply,
+    char **cause)
 {
 	sqlite3_stmt *s;
 	json_t *ev = NULL, *tiers, *seats, *states, *j;
 	struct seat_rec r;
 	char *roothex;
 	uint64_t cursor;
+	int64_t venue, from, last = after, upto;
+	int n = 0, more = 0;
 
+	if (limit <= 0 || limit > PROTO_BOOTSTRAP_PAGE)
+		limit = PROTO_BOOTSTRAP_PAGE;
 	lock(st);
 	cursor = st->seq;
 	s = db_prepare(st->db, "SELECT " EVENT_COLUMNS " FROM events JOIN venues ON "
@@ -1496,6 +1507,64 @@ store_bootstrap(struct store *st, uint32_t event, json_t **reply, char **cause)
 	if (ev == NULL) {
 		unlock(st);
 		return set_cause(cause, "no event %" PRIu32, event), STORE_NOTFOUND;
+	}
+	venue = (int64_t)json_integer_value(json_object_get(ev, "venue"));
+
+	/*
+	 * Seats as arrays [id, section, row, number, ga]: 20,000 seats stay well under 1 MB. Read
+	 * along the rowid from the cursor (+venue_id: the venue's index is not in id order, and a
+	 * page through it would read the whole venue); the first page starts at its first seat.
+	 */
+	from = after;
+	if (after == 0) {
+		s = db_cached(st->db, "SELECT min(id) FROM seats WHERE venue_id = ?");
+		sqlite3_bind_int64(s, 1, venue);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0)
+			from = sqlite3_column_int64(s, 0) - 1;
+		db_done(s);
+	}
+	seats = json_array();
+	s = db_cached(st->db, "SELECT id, section, row, number, ga FROM seats WHERE +venue_id = ? "
+	    "AND id > ? ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(s, 1, venue);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int(s, 3, limit + 1);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n == limit) {
+			more = 1;
+			break;
+		}
+		last = sqlite3_column_int64(s, 0);
+		json_array_append_new(seats, json_pack("[I,s,s,I,i]", (json_int_t)last,
+		    (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
+		    (json_int_t)sqlite3_column_int64(s, 3), sqlite3_column_int(s, 4)));
+		n++;
+	}
+	db_done(s);
+
+	/* The records of this page's seats (the last page: of every seat after). */
+	upto = more ? last : (int64_t)UINT32_MAX;
+	states = json_array();
+	s = db_cached(st->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ? AND "
+	    "seat_id > ? AND seat_id <= ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, upto);
+	seat_rec_init(&r, 0, 0);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (rec_from_row(s, &r, NULL) == 0)
+			json_array_append_new(states, proto_rec_to_json(&r));
+	}
+	seat_rec_free(&r);
+	db_done(s);
+
+	*reply = json_pack("{s:i,s:o,s:o,s:b,s:I,s:I}", "version", PROTO_VERSION,
+	    "seats", seats, "states", states, "more", more, "after", (json_int_t)last,
+	    "server_time", (json_int_t)store_now());
+	if (after != 0) {
+		json_decref(ev);
+		unlock(st);
+		return STORE_OK;
 	}
 
 	tiers = json_array();
@@ -1513,37 +1582,11 @@ store_bootstrap(struct store *st, uint32_t event, json_t **reply, char **cause)
 	}
 	sqlite3_finalize(s);
 
-	/* Seats as arrays [id, section, row, number, ga]: 20,000 seats stay well under 1 MB. */
-	seats = json_array();
-	s = db_prepare(st->db, "SELECT seats.id, section, row, number, ga FROM seats JOIN events "
-	    "ON events.venue_id = seats.venue_id WHERE events.id = ? ORDER BY seats.id");
-	sqlite3_bind_int64(s, 1, event);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_array_append_new(seats, json_pack("[I,s,s,I,i]",
-		    (json_int_t)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
-		    (const char *)sqlite3_column_text(s, 2), (json_int_t)sqlite3_column_int64(s, 3),
-		    sqlite3_column_int(s, 4)));
-	}
-	sqlite3_finalize(s);
-
-	states = json_array();
-	s = db_prepare(st->db, "SELECT " REC_COLUMNS " FROM seat_state WHERE event_id = ?");
-	sqlite3_bind_int64(s, 1, event);
-	seat_rec_init(&r, 0, 0);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (rec_from_row(s, &r, NULL) == 0)
-			json_array_append_new(states, proto_rec_to_json(&r));
-	}
-	seat_rec_free(&r);
-	sqlite3_finalize(s);
-
 	j = conflicts_since(st, 0, cursor, event);
 	roothex = keys_hex(st->root->pk, KEYS_PUBLICBYTES);
-	*reply = json_pack("{s:i,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I}",
-	    "version", PROTO_VERSION, "root_pk", roothex, "cursor", (json_int_t)cursor,
-	    "event", ev, "tiers", tiers, "seats", seats, "states", states,
-	    "devices", devices_since(st, 0, cursor), "conflicts", j,
-	    "server_time", (json_int_t)store_now());
+	json_object_update_new(*reply, json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "root_pk", roothex,
+	    "cursor", (json_int_t)cursor, "event", ev, "tiers", tiers,
+	    "devices", devices_since(st, 0, cursor), "conflicts", j));
 	free(roothex);
 	unlock(st);
 	return STORE_OK;

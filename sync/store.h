@@ -96,8 +96,13 @@ int store_settle(struct store *st, char **cause) WARN_UNUSED;
 
 /* The sync calls of docs/sync-protocol.md. */
 int store_events(struct store *st, json_t **reply, char **cause) WARN_UNUSED;
-int store_bootstrap(struct store *st, uint32_t event, json_t **reply, char **cause)
-    WARN_UNUSED;
+/*
+ * A page of GET /v1/bootstrap: the seats after seat id after (0: the first page, which also
+ * carries the event, tiers, devices, conflicts and cursor), at most limit (0 or more than
+ * PROTO_BOOTSTRAP_PAGE: that many), with their records. STORE_NOTFOUND for no such event.
+ */
+int store_bootstrap(struct store *st, uint32_t event, uint32_t after, int limit,
+    json_t **reply, char **cause) WARN_UNUSED;
 int store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int limit,
     json_t **reply, char **cause) WARN_UNUSED;
 int store_push(struct store *st, const struct store_device *d, const json_t *ops,

@@ -79,12 +79,34 @@ seat_id(const char *label)
 	return id;
 }
 
+/* A new event at venue vid, starting in starts seconds, doors open; one tier at price. */
+static uint32_t
+event_at(uint32_t vid, const char *name, int64_t starts, int64_t price)
+{
+	struct store_event ev;
+	struct store_tier t = { NULL, price, NULL };
+	char tier[] = "General", *cause = NULL;
+	uint32_t id;
+
+	memset(&ev, 0, sizeof ev);
+	ev.venue_id = vid;
+	ev.name = name;
+	ev.starts_at = time(NULL) + starts;
+	ev.doors_at = time(NULL) - 60;
+	ev.currency = "EUR";
+	t.name = tier;
+	ev.tiers = &t;
+	ev.ntiers = 1;
+	if (store_event_create(st, &ev, &id, &cause) != 0)
+		fail_msg("event: %s", cause);
+	return id;
+}
+
 static int
 setup(void **state)
 {
 	static const char venue_text[] = "venue,Test Hall\nrow,A,1,1-10\nrow,B,1,1-10\n";
 	int roles[NDEV] = { ROLE_BOXOFFICE, ROLE_BOXOFFICE, ROLE_GATE, ROLE_GATE };
-	struct store_event ev;
 	struct keypair *root;
 	struct venue *v;
 	uint32_t vid, id;
@@ -100,21 +122,7 @@ setup(void **state)
 	assert_int_equal(venue_parse(venue_text, sizeof venue_text - 1, "t", &v, &cause), 0);
 	assert_int_equal(store_venue_import(st, v, &vid, &cause), 0);
 	venue_free(v);
-	memset(&ev, 0, sizeof ev);
-	ev.venue_id = vid;
-	ev.name = "Matinee";
-	ev.starts_at = time(NULL) + 3600;
-	ev.doors_at = time(NULL) - 60;
-	ev.currency = "EUR";
-	{
-		struct store_tier t = { NULL, 1500, NULL };
-		char name[] = "General";
-
-		t.name = name;
-		ev.tiers = &t;
-		ev.ntiers = 1;
-		assert_int_equal(store_event_create(st, &ev, &event_id, &cause), 0);
-	}
+	event_id = event_at(vid, "Matinee", 3600, 1500);
 	for (i = 0; i < 20; i++) {
 		snprintf(label, sizeof label, "%c-1-%d", i < 10 ? 'A' : 'B', i % 10 + 1);
 		seats[i] = seat_id(label);
@@ -161,15 +169,15 @@ sync_ok(int i)
 		fail_msg("sync of device %d: %s", i, cause);
 }
 
-/* A change made here, in its own transaction. */
+/* A change made here to a seat of event ev, in its own transaction. */
 static void
-change(int i, enum op_kind kind, uint32_t seat, int64_t at)
+change_in(int i, uint32_t ev, enum op_kind kind, uint32_t seat, int64_t at)
 {
 	struct seat_rec r;
 	char *cause = NULL;
 	sqlite3 *db = replica_db(device_replica(dev[i]));
 
-	assert_int_equal(device_seat(dev[i], event_id, seat, &r, &cause), 0);
+	assert_int_equal(device_seat(dev[i], ev, seat, &r, &cause), 0);
 	switch (kind) {
 	case OP_SELL:
 		if (r.state == SEAT_VOID)
@@ -205,6 +213,26 @@ change(int i, enum op_kind kind, uint32_t seat, int64_t at)
 		fail_msg("change: %s", cause);
 	assert_int_equal(db_commit(db, &cause), 0);
 	seat_rec_free(&r);
+}
+
+/* A change made here to a seat of the test's event. */
+static void
+change(int i, enum op_kind kind, uint32_t seat, int64_t at)
+{
+	change_in(i, event_id, kind, seat, at);
+}
+
+static enum seat_state
+state_in(int i, uint32_t ev, uint32_t seat)
+{
+	struct seat_rec r;
+	enum seat_state s;
+	char *cause = NULL;
+
+	assert_int_equal(device_seat(dev[i], ev, seat, &r, &cause), 0);
+	s = r.state;
+	seat_rec_free(&r);
+	return s;
 }
 
 static enum seat_state
@@ -426,37 +454,68 @@ test_leases_and_forced_double_sale(void **state)
 	assert_int_equal(conflicts_at(BO1, "double-sale"), 1);
 }
 
+/* The one integer sql (with ?1 bound to arg) gives in d's replica. */
+static int64_t
+count_in(struct device *d, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+
+	assert_int_equal(sqlite3_prepare_v2(replica_db(device_replica(d)), sql, -1, &s, NULL),
+	    SQLITE_OK);
+	if (sqlite3_bind_parameter_count(s) > 0)
+		sqlite3_bind_int64(s, 1, arg);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/*
+ * The replica of d holds exactly the server's seat states and vectors for event ev; with
+ * exact, no other records either (a replica that never changed a seat the server has not).
+ */
+static void
+assert_same_as_server(struct device *d, uint32_t ev, int exact)
+{
+	sqlite3_stmt *s, *t;
+	int n = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT seat_id, state, vv, key_id, "
+	    "serial, admitted_by FROM seat_state WHERE event_id = ? ORDER BY seat_id", -1, &s,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, ev);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		assert_int_equal(sqlite3_prepare_v2(replica_db(device_replica(d)), "SELECT state, "
+		    "vv, key_id, serial, admitted_by FROM seat_state WHERE event_id = ? AND "
+		    "seat_id = ?", -1, &t, NULL), SQLITE_OK);
+		sqlite3_bind_int64(t, 1, ev);
+		sqlite3_bind_int64(t, 2, sqlite3_column_int64(s, 0));
+		assert_int_equal(sqlite3_step(t), SQLITE_ROW);
+		assert_string_equal(sqlite3_column_text(t, 0), sqlite3_column_text(s, 1));
+		assert_int_equal(sqlite3_column_bytes(t, 1), sqlite3_column_bytes(s, 2));
+		assert_memory_equal(sqlite3_column_blob(t, 1), sqlite3_column_blob(s, 2),
+		    sqlite3_column_bytes(s, 2));
+		assert_int_equal(sqlite3_column_int64(t, 2), sqlite3_column_int64(s, 3));
+		assert_int_equal(sqlite3_column_int64(t, 3), sqlite3_column_int64(s, 4));
+		assert_int_equal(sqlite3_column_int64(t, 4), sqlite3_column_int64(s, 5));
+		sqlite3_finalize(t);
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (exact)
+		assert_int_equal(count_in(d, "SELECT count(*) FROM seat_state WHERE event_id = ?",
+		    ev), n);
+}
+
 /* Every replica holds exactly the server's seat states and vectors. */
 static void
 assert_converged(void)
 {
-	sqlite3_stmt *s, *t;
-	int i, n;
+	int i;
 
 	for (i = 0; i < NDEV; i++) {
-		assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT seat_id, state, vv, "
-		    "key_id, serial, admitted_by FROM seat_state WHERE event_id = ? ORDER BY "
-		    "seat_id", -1, &s, NULL), SQLITE_OK);
-		sqlite3_bind_int64(s, 1, event_id);
-		n = 0;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			assert_int_equal(sqlite3_prepare_v2(replica_db(device_replica(dev[i])),
-			    "SELECT state, vv, key_id, serial, admitted_by FROM seat_state WHERE "
-			    "event_id = ? AND seat_id = ?", -1, &t, NULL), SQLITE_OK);
-			sqlite3_bind_int64(t, 1, event_id);
-			sqlite3_bind_int64(t, 2, sqlite3_column_int64(s, 0));
-			assert_int_equal(sqlite3_step(t), SQLITE_ROW);
-			assert_string_equal(sqlite3_column_text(t, 0), sqlite3_column_text(s, 1));
-			assert_int_equal(sqlite3_column_bytes(t, 1), sqlite3_column_bytes(s, 2));
-			assert_memory_equal(sqlite3_column_blob(t, 1), sqlite3_column_blob(s, 2),
-			    sqlite3_column_bytes(s, 2));
-			assert_int_equal(sqlite3_column_int64(t, 2), sqlite3_column_int64(s, 3));
-			assert_int_equal(sqlite3_column_int64(t, 3), sqlite3_column_int64(s, 4));
-			assert_int_equal(sqlite3_column_int64(t, 4), sqlite3_column_int64(s, 5));
-			sqlite3_finalize(t);
-			n++;
-		}
-		sqlite3_finalize(s);
+		assert_same_as_server(dev[i], event_id, 0);
 		assert_int_equal(device_waiting(dev[i]), 0);
 	}
 }
@@ -681,6 +740,252 @@ test_errors(void **state)
 	free(cause);
 }
 
+/* ------------------------------------------------------------------ paged bootstrap */
+
+#define PAGE 3                  /* seats a bootstrap page here: 20 seats, 7 pages */
+
+/* A new gate enrolled now, with no event yet. */
+static struct device *
+new_gate(const char *name, char *path, size_t len)
+{
+	struct device *d;
+	char *cause = NULL, *code;
+	uint32_t id;
+
+	assert_int_equal(store_device_add(st, ROLE_GATE, name, NULL, &id, &code, &cause), 0);
+	snprintf(path, len, "%s/%s.db", dir, name);
+	if (device_enroll(path, url, code, &d, &cause) != 0)
+		fail_msg("enroll: %s", cause);
+	free(code);
+	return d;
+}
+
+/* A second event at the venue, every seat available; box office 1 and gate 1 take it. */
+static uint32_t
+second_event(void)
+{
+	sqlite3_stmt *s;
+	uint32_t vid, id;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT venue_id FROM events WHERE "
+	    "id = ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, event_id);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	vid = (uint32_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	id = event_at(vid, "Evening", 7200, 2000);
+	sync_ok(BO1);
+	sync_ok(GATE1);
+	return id;
+}
+
+/*
+ * What happens on the server between two bootstrap pages: box office 1 sells the last seat
+ * the bootstrap has read and the first of the next page, and gate 1 admits the first of them,
+ * each pushed at once. Pages go in seat id order, as seats[] does.
+ */
+struct pager {
+	uint32_t event;
+	int      pages;
+	int      stop_after;    /* stop after this page (0: never): cancel, or with kill, die */
+	int      kill;          /* (in a child, which must not touch the other replicas) */
+	int      changes;
+	int64_t  t;
+};
+
+static void
+push_ok(int i)
+{
+	char *cause = NULL;
+
+	if (device_push(dev[i], NULL, &cause) != 0)
+		fail_msg("push of device %d: %s", i, cause);
+}
+
+static int
+between_pages(void *arg, size_t read)
+{
+	struct pager *p = arg;
+	uint32_t behind, ahead;
+	char *cause = NULL;
+
+	p->pages++;
+	if (p->stop_after > 0 && p->pages == p->stop_after) {
+		if (p->kill)
+			raise(SIGKILL);
+		return -1;
+	}
+	if (p->kill)
+		return 0;
+	assert_true(read >= 1 && read <= 20);
+	behind = seats[read - 1];
+	if (state_in(BO1, p->event, behind) == SEAT_AVAILABLE) {
+		change_in(BO1, p->event, OP_SELL, behind, ++p->t);
+		push_ok(BO1);
+		if (device_pull(dev[GATE1], 0, NULL, &cause) != 0)
+			fail_msg("pull: %s", cause);
+		change_in(GATE1, p->event, OP_ADMIT, behind, ++p->t);
+		push_ok(GATE1);
+		p->changes += 2;
+	}
+	if (read < 20 && state_in(BO1, p->event, ahead = seats[read]) == SEAT_AVAILABLE) {
+		change_in(BO1, p->event, OP_SELL, ahead, ++p->t);
+		push_ok(BO1);
+		p->changes++;
+	}
+	return 0;
+}
+
+/* Seats of event ev where d's replica differs from the server. */
+static int
+stale_seats(struct device *d, uint32_t ev)
+{
+	sqlite3_stmt *s;
+	struct seat_rec r;
+	char *cause = NULL;
+	int n = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT seat_id, state, vv FROM "
+	    "seat_state WHERE event_id = ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, ev);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		assert_int_equal(device_seat(d, ev, (uint32_t)sqlite3_column_int64(s, 0), &r,
+		    &cause), 0);
+		if (strcmp(seat_state_name(r.state), (const char *)sqlite3_column_text(s, 1)) != 0)
+			n++;
+		seat_rec_free(&r);
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Nothing of event ev in the replica at path, which is whole; its pull cursor is cursor. */
+static void
+assert_nothing_of(const char *path, uint32_t ev, int64_t cursor)
+{
+	struct device *d;
+	char *cause = NULL;
+	int64_t now = -1;
+
+	if (device_open(path, &d, &cause) != 0)
+		fail_msg("open: %s", cause);
+	assert_int_equal(count_in(d, "SELECT count(*) FROM events WHERE id = ?", ev), 0);
+	assert_int_equal(count_in(d, "SELECT count(*) FROM seat_state WHERE event_id = ?", ev), 0);
+	assert_int_equal(count_in(d, "SELECT count(*) FROM tiers WHERE event_id = ?", ev), 0);
+	assert_int_equal(count_in(d, "SELECT count(*) FROM seats", 0), 20);   /* event 1's */
+	assert_int_equal(replica_meta_get_int(device_replica(d), REPLICA_META_PULL_CURSOR, &now,
+	    &cause), 0);
+	assert_int_equal(now, cursor);
+	assert_int_equal(count_in(d, "SELECT count(*) FROM pragma_integrity_check WHERE "
+	    "integrity_check <> 'ok'", 0), 0);
+	device_close(d);
+}
+
+/*
+ * A new gate bootstraps an event of 20 seats in pages of 3 while box office 1 sells and gate 1
+ * admits, pushing between every two pages, seats already read and seats still to come. Right
+ * after the bootstrap the replica misses what changed on seats already read; the pull from the
+ * first page's cursor brings it: the replica is then the server's, exactly.
+ */
+static void
+test_bootstrap_in_pages_while_selling(void **state)
+{
+	struct pager p = { 0, 0, 0, 0, 0, 0 };
+	struct sync_report r;
+	struct device *d;
+	char path[256], *cause = NULL;
+	int64_t cursor = -1;
+	int i;
+
+	(void)state;
+	for (i = 1; i < 20; i++)
+		assert_true(seats[i] > seats[i - 1]);
+	p.event = second_event();
+	p.t = time(NULL) + 2000;
+	d = new_gate("West gate", path, sizeof path);
+	/* It has event 1 already (so its pull cursor is set), as a gate in service would. */
+	if (device_bootstrap(d, event_id, &cause) != 0)
+		fail_msg("bootstrap: %s", cause);
+	device_set_bootstrap_page(d, PAGE, between_pages, &p);
+	if (device_bootstrap(d, p.event, &cause) != 0)
+		fail_msg("bootstrap: %s", cause);
+	assert_int_equal(p.pages, 7);
+	assert_int_equal(p.changes, 7 * 2 + 6);
+	assert_int_equal(count_in(d, "SELECT count(*) FROM seats", 0), 20);
+	assert_int_equal(count_in(d, "SELECT count(*) FROM events WHERE id = ?", p.event), 1);
+	/* The changes to seats already read are not in the pages; the pull brings them. */
+	assert_true(stale_seats(d, p.event) > 0);
+	assert_int_equal(replica_meta_get_int(device_replica(d), REPLICA_META_PULL_CURSOR,
+	    &cursor, &cause), 0);
+	memset(&r, 0, sizeof r);
+	if (device_pull(d, 0, &r, &cause) != 0)
+		fail_msg("pull: %s", cause);
+	assert_true(r.pulled >= p.changes / 2);
+	assert_int_equal(stale_seats(d, p.event), 0);
+	assert_same_as_server(d, p.event, 1);
+	assert_same_as_server(d, event_id, 0);
+	device_close(d);
+}
+
+/*
+ * A bootstrap stopped between pages (cancelled, or the process killed) leaves nothing of the
+ * event and the pull cursor where it was; the next one completes.
+ */
+static void
+test_bootstrap_stopped_between_pages(void **state)
+{
+	struct pager p = { 0, 0, 0, 0, 0, 0 };
+	struct device *d;
+	char path[256], *cause = NULL;
+	int64_t cursor = -1;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_int_equal(count_in(dev[GATE1], "SELECT count(*) FROM events", 0), 2);
+	p.event = (uint32_t)count_in(dev[GATE1], "SELECT max(id) FROM events", 0);
+	d = new_gate("East gate", path, sizeof path);
+	if (device_bootstrap(d, event_id, &cause) != 0)
+		fail_msg("bootstrap: %s", cause);
+	assert_int_equal(replica_meta_get_int(device_replica(d), REPLICA_META_PULL_CURSOR,
+	    &cursor, &cause), 0);
+
+	/* Cancelled after the third page. */
+	p.stop_after = 3;
+	device_set_bootstrap_page(d, PAGE, between_pages, &p);
+	assert_int_equal(device_bootstrap(d, p.event, &cause), -1);
+	assert_non_null(strstr(cause, "cancelled"));
+	free(cause);
+	cause = NULL;
+	assert_nothing_of(path, p.event, cursor);
+
+	/* Killed after the fourth page, in a child. */
+	device_close(d);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pager kp = { 0, 0, 4, 1, 0, 0 };
+
+		kp.event = p.event;
+		if (device_open(path, &d, &cause) != 0)
+			_exit(3);
+		device_set_bootstrap_page(d, PAGE, between_pages, &kp);
+		_exit(device_bootstrap(d, kp.event, &cause) == 0 ? 0 : 4);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_nothing_of(path, p.event, cursor);
+
+	/* Then a whole one. */
+	if (device_open(path, &d, &cause) != 0)
+		fail_msg("open: %s", cause);
+	device_set_bootstrap_page(d, PAGE, NULL, NULL);
+	if (device_bootstrap(d, p.event, &cause) != 0 || device_pull(d, 0, NULL, &cause) != 0)
+		fail_msg("bootstrap: %s", cause);
+	assert_same_as_server(d, p.event, 1);
+	device_close(d);
+}
+
 int
 main(void)
 {
@@ -693,6 +998,8 @@ main(void)
 		cmocka_unit_test(test_killed_mid_push),
 		cmocka_unit_test(test_background_syncer),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_bootstrap_in_pages_while_selling),
+		cmocka_unit_test(test_bootstrap_stopped_between_pages),
 	};
 
 	keys_init();

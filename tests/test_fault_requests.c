@@ -399,6 +399,20 @@ hostile_wave(void)
 	want(signed_call(NULL, BO, "GET", "/v1/pull?wait=999", NULL, NULL), 400, "wait 999"), n++;
 	want(signed_call(NULL, BO, "GET", "/v1/bootstrap?event=99999", NULL, NULL), 404,
 	    "no such event"), n++;
+	{
+		char path[96];
+
+		snprintf(path, sizeof path, "/v1/bootstrap?event=%u&after=-1", event_id);
+		want(signed_call(NULL, BO, "GET", path, NULL, NULL), 400, "bootstrap after -1"), n++;
+		snprintf(path, sizeof path, "/v1/bootstrap?event=%u&after=99999999999", event_id);
+		want(signed_call(NULL, BO, "GET", path, NULL, NULL), 400,
+		    "bootstrap after past 32 bits"), n++;
+		snprintf(path, sizeof path, "/v1/bootstrap?event=%u&limit=0", event_id);
+		want(signed_call(NULL, BO, "GET", path, NULL, NULL), 400, "bootstrap limit 0"), n++;
+		snprintf(path, sizeof path, "/v1/bootstrap?event=%u&limit=1000000", event_id);
+		want(signed_call(NULL, BO, "GET", path, NULL, NULL), 400,
+		    "bootstrap limit 1,000,000"), n++;
+	}
 	want(plain("GET", "/v1/nothing", NULL, NULL, 0), 404, "unknown path"), n++;
 	want(plain("DELETE", "/v1/push", NULL, NULL, 0), 405, "DELETE"), n++;
 	want(plain("GARBAGE", "/", NULL, NULL, 0) >= 400 ? 400 : -2, 400, "a made-up method"),

@@ -2,6 +2,7 @@
  * test_server.c: the sync server for real: libmicrohttpd on 127.0.0.1 (a port it picks), a
  * store in a temporary folder, devices that enroll and call it over HTTP with libcurl.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -666,6 +667,91 @@ test_offline_duplicate_admission_and_long_poll(void **state)
 	client_free(watcher);
 }
 
+/* A bad query argument of the bootstrap: 400, naming the argument. */
+static void
+bootstrap_refused(const char *query, const char *field)
+{
+	char path[128];
+	json_t *r;
+
+	snprintf(path, sizeof path, "/v1/bootstrap?%s", query);
+	r = call(devs[GATE1].c, "GET", path, NULL, 400);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), field));
+	json_decref(r);
+}
+
+/*
+ * The bootstrap in pages: each page the seats after the cursor in id order, with the records
+ * of exactly those seats; only the first page carries the event, tiers and change sequence.
+ * Bad cursors and page sizes are refused, naming the argument.
+ */
+static void
+test_bootstrap_pages(void **state)
+{
+	json_t *r, *v;
+	char path[96];
+	int64_t after = 0, prev, id;
+	size_t i, seats = 0, states = 0, whole_states, pages = 0;
+	int more;
+
+	(void)state;
+	r = call(devs[GATE1].c, "GET", "/v1/bootstrap?event=1", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(r, "seats")), 40);
+	assert_false(json_is_true(json_object_get(r, "more")));
+	whole_states = json_array_size(json_object_get(r, "states"));
+	assert_true(whole_states > 0);
+	json_decref(r);
+	do {
+		if (after == 0)         /* the first page names no cursor */
+			snprintf(path, sizeof path, "/v1/bootstrap?event=1&limit=7");
+		else
+			snprintf(path, sizeof path, "/v1/bootstrap?event=1&limit=7&after=%" PRId64,
+			    after);
+		r = call(devs[GATE1].c, "GET", path, NULL, 200);
+		assert_int_equal(json_object_get(r, "event") != NULL, pages == 0);
+		assert_int_equal(json_object_get(r, "cursor") != NULL, pages == 0);
+		assert_int_equal(json_object_get(r, "tiers") != NULL, pages == 0);
+		more = json_is_true(json_object_get(r, "more"));
+		prev = after;
+		after = json_integer_value(json_object_get(r, "after"));
+		assert_true(json_array_size(json_object_get(r, "seats")) <= 7);
+		assert_true(!more || json_array_size(json_object_get(r, "seats")) == 7);
+		json_array_foreach(json_object_get(r, "seats"), i, v) {
+			id = json_integer_value(json_array_get(v, 0));
+			assert_true(id > prev && id <= after);
+			prev = id;
+			seats++;
+		}
+		json_array_foreach(json_object_get(r, "states"), i, v) {
+			id = json_integer_value(json_object_get(v, "seat"));
+			assert_true(id <= after || !more);
+			states++;
+		}
+		json_decref(r);
+		pages++;
+	} while (more);
+	assert_int_equal(pages, 6);             /* 40 seats, 7 a page */
+	assert_int_equal(seats, 40);
+	assert_int_equal(states, whole_states);
+
+	/* Past the last seat: an empty last page. */
+	snprintf(path, sizeof path, "/v1/bootstrap?event=1&after=%" PRId64, after);
+	r = call(devs[GATE1].c, "GET", path, NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(r, "seats")), 0);
+	assert_false(json_is_true(json_object_get(r, "more")));
+	json_decref(r);
+
+	bootstrap_refused("event=1&after=-1", "after");
+	bootstrap_refused("event=1&after=abc", "after");
+	bootstrap_refused("event=1&after=4294967296", "after");
+	bootstrap_refused("event=1&after=", "after");
+	bootstrap_refused("event=1&limit=0", "limit");
+	bootstrap_refused("event=1&limit=2001", "limit");
+	bootstrap_refused("event=1&limit=1e3", "limit");
+	bootstrap_refused("limit=5", "event");
+	json_decref(call(devs[GATE1].c, "GET", "/v1/bootstrap?event=999&after=3", NULL, 404));
+}
+
 static void
 test_leases_never_overlap(void **state)
 {
@@ -772,7 +858,7 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* A large answer (a bootstrap of 3,000 seats) comes gzip-compressed and whole. */
+/* A large answer (a bootstrap page of a 3,000-seat venue) comes gzip-compressed and whole. */
 static void
 test_large_answers_compressed(void **state)
 {
@@ -825,7 +911,9 @@ test_large_answers_compressed(void **state)
 	assert_true(gz);
 	j = json_loadb(body.buf, body.len, 0, &jerr);
 	assert_non_null(j);
-	assert_int_equal(json_array_size(json_object_get(j, "seats")), 3000);
+	/* One page of them: the rest come after it. */
+	assert_int_equal(json_array_size(json_object_get(j, "seats")), PROTO_BOOTSTRAP_PAGE);
+	assert_true(json_is_true(json_object_get(j, "more")));
 	json_decref(j);
 	free(body.buf);
 }
@@ -884,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_role_and_malformed),
 		cmocka_unit_test(test_online_sell_and_admit_cas),
 		cmocka_unit_test(test_offline_duplicate_admission_and_long_poll),
+		cmocka_unit_test(test_bootstrap_pages),
 		cmocka_unit_test(test_leases_never_overlap),
 		cmocka_unit_test(test_hold_and_release),
 		cmocka_unit_test(test_large_answers_compressed),
