@@ -362,7 +362,7 @@ meta_next(struct device *d, const char *key, int64_t *value, char **cause)
 
 int
 device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
-    uint32_t order, struct op *o, char **cause)
+    uint32_t order, int64_t at, struct op *o, char **cause)
 {
 	int64_t seq;
 	int own = sqlite3_get_autocommit(d->db);
@@ -378,7 +378,11 @@ device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const ch
 	}
 	vv_increment(&r->vv, d->id);
 	r->changed_by = d->id;
-	r->changed_at = device_now(d);
+	/*
+	 * The caller's time, not a second reading of the clock: the operation's at must be the
+	 * time the caller stamped the rest of the change with (device.h).
+	 */
+	r->changed_at = at;
 	op_init(o);
 	seat_rec_copy(&o->rec, r);
 	o->device_id = d->id;
@@ -424,12 +428,12 @@ device_record(struct device *d, const struct op *o, char **cause)
 
 int
 device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
-    uint32_t order, uint32_t *dot, char **cause)
+    uint32_t order, int64_t at, uint32_t *dot, char **cause)
 {
 	struct op o;
 	int rc;
 
-	if (device_prepare(d, kind, r, pay, order, &o, cause) != 0)
+	if (device_prepare(d, kind, r, pay, order, at, &o, cause) != 0)
 		return -1;
 	rc = device_record(d, &o, cause);
 	if (rc == 0 && dot != NULL)
@@ -1352,7 +1356,7 @@ device_recover(struct device *d, const char *cur, const json_t *sent, struct syn
 		}
 		repush_order(d, &now, pay, &order);
 		rc = device_change(d, (enum op_kind)kind, &now, pay[0] != '\0' ? pay : NULL, order,
-		    NULL, cause);
+		    device_now(d), NULL, cause);
 		seat_rec_free(&now);
 		if (rc != 0)
 			goto rollback;

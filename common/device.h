@@ -120,15 +120,21 @@ int device_waiting(struct device *d);
  * this bumps the device's entry in r->vv and sets changed_by/at), written with its operation
  * to the outbox. Must run inside the caller's transaction (db_begin on the replica). *dot gets
  * the operation's sequence number.
+ *
+ * at is the time of the change: the one device_now() reading the caller stamped everything
+ * else of it with (the sale's sold_at and order, the entry's admitted_at, admission and scan),
+ * so that the operation and the seat's changed_at name the same second even when the clock
+ * ticks over in between.
  */
 int device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
-    uint32_t order, uint32_t *dot, char **cause) WARN_UNUSED;
+    uint32_t order, int64_t at, uint32_t *dot, char **cause) WARN_UNUSED;
 
 /*
  * The online path, in two steps. device_prepare() spends the next dot durably (in its own
  * transaction when the caller has none open), counts the change in r's vector, sets
- * changed_by/at and fills *o (op_free it) — nothing else is written. The caller then offers
- * the operation to the server (POST /v1/admit or /v1/sell with proto_op_to_json(o)):
+ * changed_by and changed_at (to at, as device_change does) and fills *o (op_free it) —
+ * nothing else is written. The caller then offers the operation to the server (POST /v1/admit
+ * or /v1/sell with proto_op_to_json(o)):
  *   - accepted: merge the server's answer (device_merge_json), no outbox entry — the server
  *     already has the operation;
  *   - refused: merge the server's record, and the dot is simply never used;
@@ -137,7 +143,7 @@ int device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const
  * device_change() is prepare + record in one go, for offline changes.
  */
 int device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
-    uint32_t order, struct op *o, char **cause) WARN_UNUSED;
+    uint32_t order, int64_t at, struct op *o, char **cause) WARN_UNUSED;
 int device_record(struct device *d, const struct op *o, char **cause) WARN_UNUSED;
 
 /*

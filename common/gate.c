@@ -924,8 +924,8 @@ ask_server(struct device *d, const struct lookup *l, enum gate_mode mode, int64_
 
 	seat_rec_init(&next, 0, 0);
 	rec_after(l, mode, device_id(d), now, &next);
-	rc = device_prepare(d, mode == GATE_EXIT ? OP_EXIT : OP_ADMIT, &next, NULL, 0, &on->op,
-	    &why);
+	rc = device_prepare(d, mode == GATE_EXIT ? OP_EXIT : OP_ADMIT, &next, NULL, 0, now,
+	    &on->op, &why);
 	seat_rec_free(&next);
 	if (rc != 0) {
 		free(why);
@@ -1082,7 +1082,7 @@ gate_check_config(struct device *d, const struct gate_config *cfg, const char *t
 		} else if (out.admit) {
 			rec_after(&l, mode, me, now, &next);
 			if (device_change(d, mode == GATE_EXIT ? OP_EXIT : OP_ADMIT, &next, NULL, 0,
-			    &dot, cause) != 0)
+			    now, &dot, cause) != 0)
 				goto rollback;
 		}
 	}

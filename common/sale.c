@@ -467,7 +467,7 @@ sell_seats(struct device *d, const struct sale_request *req, const struct sale_e
 		rec.admitted_at = 0;
 		rec.exited_at = 0;
 		rec.moves = 0;
-		if (device_prepare(d, OP_SELL, &rec, req->pay, (uint32_t)order, &l[i].op,
+		if (device_prepare(d, OP_SELL, &rec, req->pay, (uint32_t)order, now, &l[i].op,
 		    cause) != 0) {
 			seat_rec_free(&rec);
 			goto rollback;
@@ -898,7 +898,7 @@ sale_refund(struct device *d, uint32_t order, uint32_t seat_id, struct sale_orde
 		struct sale_ticket *t = &o->tickets[pick[i]];
 
 		recs[i].state = SEAT_VOID;
-		if (device_change(d, OP_REFUND, &recs[i], NULL, order, NULL, cause) != 0)
+		if (device_change(d, OP_REFUND, &recs[i], NULL, order, now, NULL, cause) != 0)
 			goto rollback;
 		s = db_prepare(db, "UPDATE order_tickets SET refunded_at = ? WHERE order_id = ? "
 		    "AND seat_id = ?");

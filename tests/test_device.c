@@ -208,8 +208,8 @@ change_in(int i, uint32_t ev, enum op_kind kind, uint32_t seat, int64_t at)
 		break;
 	}
 	assert_int_equal(db_begin(db, &cause), 0);
-	if (device_change(dev[i], kind, &r, kind == OP_SELL ? "cash" : NULL, 0, NULL,
-	    &cause) != 0)
+	if (device_change(dev[i], kind, &r, kind == OP_SELL ? "cash" : NULL, 0,
+	    device_now(dev[i]), NULL, &cause) != 0)
 		fail_msg("change: %s", cause);
 	assert_int_equal(db_commit(db, &cause), 0);
 	seat_rec_free(&r);

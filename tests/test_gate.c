@@ -695,7 +695,7 @@ sell(int b, uint32_t seat)
 	r.admitted_at = 0;
 	r.exited_at = 0;
 	assert_int_equal(db_begin(db, &cause), 0);
-	if (device_change(dev[b], OP_SELL, &r, "cash", 0, NULL, &cause) != 0)
+	if (device_change(dev[b], OP_SELL, &r, "cash", 0, r.sold_at, NULL, &cause) != 0)
 		fail_msg("sell: %s", cause);
 	assert_int_equal(db_commit(db, &cause), 0);
 	if (device_push(dev[b], &rep, &cause) != 0)
@@ -715,7 +715,8 @@ refund(int b, uint32_t seat)
 	assert_int_equal(device_seat(dev[b], event_id, seat, &r, &cause), 0);
 	r.state = SEAT_VOID;
 	assert_int_equal(db_begin(db, &cause), 0);
-	if (device_change(dev[b], OP_REFUND, &r, NULL, 0, NULL, &cause) != 0)
+	if (device_change(dev[b], OP_REFUND, &r, NULL, 0, device_now(dev[b]), NULL,
+	    &cause) != 0)
 		fail_msg("refund: %s", cause);
 	assert_int_equal(db_commit(db, &cause), 0);
 	if (device_push(dev[b], &rep, &cause) != 0)
