@@ -886,6 +886,11 @@ server_metrics(struct server *srv)
 	    "slowly.\n# TYPE tessera_connections_cut_total counter\n"
 	    "tessera_connections_cut_total %" PRIu64 "\n", srv->cut);
 	pthread_mutex_unlock(&srv->wmu);
+	ADD("# HELP tessera_checkpoints_total WAL checkpoints run by the server's checkpointer.\n"
+	    "# TYPE tessera_checkpoints_total counter\ntessera_checkpoints_total %" PRIu64 "\n"
+	    "# HELP tessera_wal_frames Frames in the WAL at the latest checkpoint.\n"
+	    "# TYPE tessera_wal_frames gauge\ntessera_wal_frames %" PRIu64 "\n",
+	    ss.checkpoints, ss.wal_frames);
 	ADD("# HELP tessera_pull_waiters Pulls waiting for a change now.\n"
 	    "# TYPE tessera_pull_waiters gauge\ntessera_pull_waiters %" PRIu64 "\n",
 	    ss.pull_waiters);

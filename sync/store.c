@@ -21,7 +21,8 @@
  *                             change sequence it started at (docs/reliability.md)
  *
  * One global sequence numbers every change a device must hear about (seat states, devices,
- * conflicts). It lives in meta and in st->seq; both move inside the same transaction.
+ * conflicts). Inside a transaction it is counted in memory (st->wseq) and written to meta just
+ * before the commit; st->seq, what readers and long-polls go by, moves once the commit is done.
  *
  * Epochs: within one run of the server over one file, the history of changes only grows. A
  * store restored from a backup goes on from the backup's sequence with another history, so
@@ -63,13 +64,14 @@ struct store {
 	uint64_t         group;             /* the open or latest group transaction */
 	uint64_t         done;              /* every group up to this one has ended */
 	int              members;           /* writers in the open group */
+	char            *group_error;       /* why a writer's error ended the transaction */
 	uint64_t         group_seq0;        /* the sequence when it opened */
 	uint64_t         group_seq;         /* the highest change sequence written in it */
 	pthread_t        ckpt;              /* the checkpointer, while grouped */
+	sqlite3         *ckpt_db;           /* its connection */
 	pthread_cond_t   ckpt_wake;
 	int              ckpt_due;          /* the WAL has grown past CKPT_PAGES */
 	int              ckpt_stop;
-	uint64_t         ckpts;             /* checkpoints run */
 	uint64_t         ring_group[GROUP_RING];
 	char            *ring_error[GROUP_RING];   /* NULL: that group committed */
 	struct keypair  *root;
@@ -239,8 +241,46 @@ commit_seq(struct store *st, char **cause)
 	return db_commit(st->db, cause);
 }
 
-static _Thread_local struct store *wrote_store;
-static _Thread_local uint64_t wrote_group;
+/*
+ * What this thread wrote and has not yet heard the outcome of: the groups (at most a few: a
+ * request writes its nonce and then its operation), resolved against the ring of outcomes as
+ * soon as the thread next holds the lock after they ended, so that a long-poll waiting 30 s
+ * does not outlive the ring. err: the first failure among them (newly allocated).
+ */
+#define PENDING_MAX 4
+static _Thread_local struct {
+	struct store *st;
+	uint64_t      g[PENDING_MAX];
+	int           n;
+	char         *err;
+} pending;
+
+/* Under the lock: resolve this thread's groups that have ended. */
+static void
+resolve(struct store *st)
+{
+	int i, keep = 0;
+	size_t k;
+
+	if (pending.st != st)
+		return;
+	for (i = 0; i < pending.n; i++) {
+		uint64_t g = pending.g[i];
+
+		if (g > st->done) {
+			pending.g[keep++] = g;
+			continue;
+		}
+		k = (size_t)(g % GROUP_RING);
+		if (pending.err != NULL)
+			continue;
+		if (st->ring_group[k] != g)
+			pending.err = xstrdup("the outcome of the store's commit is no longer known");
+		else if (st->ring_error[k] != NULL)
+			pending.err = xstrdup(st->ring_error[k]);
+	}
+	pending.n = keep;
+}
 
 static int
 group_commit(struct store *st)
@@ -249,7 +289,16 @@ group_commit(struct store *st)
 	size_t k;
 	int rc;
 
-	rc = commit_seq(st, &cause);
+	if (sqlite3_get_autocommit(st->db)) {
+		/* SQLite rolled the whole transaction back itself (disk full, I/O error). */
+		cause = xstrdup(st->group_error != NULL ? st->group_error :
+		    "the store's transaction was rolled back");
+		st->wseq_state = WSEQ_UNKNOWN;
+		rc = -1;
+	} else
+		rc = commit_seq(st, &cause);
+	free(st->group_error);
+	st->group_error = NULL;
 	k = (size_t)(st->group % GROUP_RING);
 	free(st->ring_error[k]);
 	st->ring_group[k] = st->group;
@@ -271,6 +320,7 @@ lock(struct store *st)
 	if (st->open)
 		group_commit(st);
 	st->wseq_state = WSEQ_UNKNOWN;
+	resolve(st);
 }
 
 /*
@@ -296,6 +346,9 @@ group_lock(struct store *st, char **cause)
 	atomic_fetch_add(&st->queued, 1);
 	pthread_mutex_lock(&st->mu);
 	atomic_fetch_sub(&st->queued, 1);
+	resolve(st);
+	if (st->open && sqlite3_get_autocommit(st->db))
+		group_commit(st);               /* gone under a writer: fail it, start anew */
 	if (!st->open) {
 		if (db_begin(st->db, cause) != 0) {
 			pthread_mutex_unlock(&st->mu);
@@ -308,14 +361,13 @@ group_lock(struct store *st, char **cause)
 		st->members = 0;
 		st->group_seq = 0;
 	}
-	st->members++;
 	if (db_exec(st->db, "SAVEPOINT writer", cause) != 0) {
-		st->members--;
-		if (st->members == 0)
-			group_commit(st);
+		/* Nothing of this writer's: end the group for those in it, who may be waiting. */
+		group_commit(st);
 		pthread_mutex_unlock(&st->mu);
 		return -1;
 	}
+	st->members++;
 	return 0;
 }
 
@@ -323,25 +375,48 @@ group_lock(struct store *st, char **cause)
 static void
 group_abort(struct store *st)
 {
-	sqlite3_exec(st->db, "ROLLBACK TO writer; RELEASE writer", NULL, NULL, NULL);
+	if (sqlite3_exec(st->db, "ROLLBACK TO writer; RELEASE writer", NULL, NULL, NULL) !=
+	    SQLITE_OK || sqlite3_get_autocommit(st->db)) {
+		/* The transaction itself is gone: the whole group has failed. */
+		if (st->group_error == NULL)
+			st->group_error = xstrdup(sqlite3_errmsg(st->db));
+	}
 }
 
 /*
  * This writer's part is done (seq: the highest change sequence it wrote, or 0): release the
  * lock, committing first unless others are queued to join. Outside a server (store_group not
  * called) every group is one writer's and is committed here; the result is then known: 0, or
- * -1 with *cause.
+ * -1 with *cause. In a server the outcome is told by store_settle().
  */
 static int
 group_unlock(struct store *st, uint64_t seq, char **cause)
 {
 	uint64_t g = st->group;
-	int rc = 0;
+	int rc = 0, grouped = st->grouped;
 
-	sqlite3_exec(st->db, "RELEASE writer", NULL, NULL, NULL);
+	if (sqlite3_exec(st->db, "RELEASE writer", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_get_autocommit(st->db)) {
+		if (st->group_error == NULL)
+			st->group_error = xstrdup(sqlite3_errmsg(st->db));
+	}
 	if (seq > st->group_seq)
 		st->group_seq = seq;
-	if (!st->grouped || st->members >= GROUP_MAX ||
+	if (grouped) {
+		if (pending.st != st) {
+			pending.st = st;
+			pending.n = 0;
+			free(pending.err);
+			pending.err = NULL;
+		}
+		if (pending.n == PENDING_MAX) {
+			group_commit(st);       /* resolves every group of this thread's */
+			resolve(st);
+		}
+		if (pending.n < PENDING_MAX && (pending.n == 0 || pending.g[pending.n - 1] != g))
+			pending.g[pending.n++] = g;
+	}
+	if (!grouped || st->group_error != NULL || st->members >= GROUP_MAX ||
 	    seq_now(st) - st->group_seq0 >= GROUP_CHANGES || atomic_load(&st->queued) == 0) {
 		if (group_commit(st) != 0) {
 			rc = -1;
@@ -350,11 +425,7 @@ group_unlock(struct store *st, uint64_t seq, char **cause)
 		}
 	}
 	pthread_mutex_unlock(&st->mu);
-	if (rc == 0 && st->grouped) {
-		wrote_store = st;
-		wrote_group = g;
-	}
-	return rc;
+	return grouped ? 0 : rc;
 }
 
 /*
@@ -382,13 +453,9 @@ static void *
 ckpt_main(void *arg)
 {
 	struct store *st = arg;
-	sqlite3 *db = NULL;
-	int rc;
+	sqlite3 *db = st->ckpt_db;
+	int log, done;
 
-	rc = sqlite3_open_v2(sqlite3_db_filename(st->db, "main"), &db, SQLITE_OPEN_READWRITE,
-	    NULL);
-	if (rc == SQLITE_OK)
-		sqlite3_busy_timeout(db, 5000);
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		while (!st->ckpt_due && !st->ckpt_stop)
@@ -397,14 +464,39 @@ ckpt_main(void *arg)
 			break;
 		st->ckpt_due = 0;
 		pthread_mutex_unlock(&st->mu);
-		if (rc == SQLITE_OK)
-			sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		log = done = -1;
+		(void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 		pthread_mutex_lock(&st->mu);
-		st->ckpts++;
+		if (log >= 0) {
+			st->stats.checkpoints++;
+			st->stats.wal_frames = (uint64_t)log;
+		}
 	}
 	pthread_mutex_unlock(&st->mu);
-	sqlite3_close(db);
 	return NULL;
+}
+
+/* The checkpointer's connection, ready: 0, or -1 (then SQLite checkpoints as it did). */
+static int
+ckpt_open(struct store *st)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+
+	if (path == NULL || path[0] == '\0' ||
+	    sqlite3_open_v2(path, &st->ckpt_db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(st->ckpt_db, 5000);
+	/*
+	 * A connection that has never read does not know the WAL, and its checkpoints do
+	 * nothing (log -1): read once.
+	 */
+	if (sqlite3_exec(st->ckpt_db, "PRAGMA schema_version", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_close(st->ckpt_db);
+	st->ckpt_db = NULL;
+	return -1;
 }
 
 void
@@ -417,6 +509,10 @@ store_group(struct store *st, int on)
 	}
 	st->grouped = on;
 	if (on) {
+		if (ckpt_open(st) != 0) {
+			unlock(st);
+			return;
+		}
 		st->ckpt_stop = 0;
 		st->ckpt_due = 0;
 		if (pthread_create(&st->ckpt, NULL, ckpt_main, st) != 0) {
@@ -427,38 +523,44 @@ store_group(struct store *st, int on)
 		unlock(st);
 		return;
 	}
+	if (st->ckpt_db == NULL) {
+		unlock(st);
+		return;
+	}
 	st->ckpt_stop = 1;
 	pthread_cond_signal(&st->ckpt_wake);
 	sqlite3_wal_autocheckpoint(st->db, CKPT_PAGES);   /* back to SQLite's own */
 	unlock(st);
 	pthread_join(st->ckpt, NULL);
+	sqlite3_close(st->ckpt_db);
+	st->ckpt_db = NULL;
 }
 
 int
 store_settle(struct store *st, char **cause)
 {
-	uint64_t g = wrote_group;
-	size_t k = (size_t)(g % GROUP_RING);
 	int rc = 0;
 
-	if (wrote_store != st || g == 0)
+	if (pending.st != st)
 		return 0;
-	wrote_store = NULL;
-	wrote_group = 0;
 	pthread_mutex_lock(&st->mu);
-	while (st->done < g) {
-		if (st->open && st->group == g && atomic_load(&st->queued) == 0)
+	for (;;) {
+		resolve(st);
+		if (pending.n == 0)
+			break;
+		if (st->open && st->group == pending.g[pending.n - 1] &&
+		    atomic_load(&st->queued) == 0)
 			group_commit(st);
 		else
 			pthread_cond_wait(&st->settled, &st->mu);
 	}
-	if (st->ring_group[k] != g) {
-		set_cause(cause, "the outcome of the store's commit is no longer known");
-		rc = -1;
-	} else if (st->ring_error[k] != NULL) {
-		set_cause(cause, "%s", st->ring_error[k]);
+	if (pending.err != NULL) {
+		set_cause(cause, "%s", pending.err);
+		free(pending.err);
+		pending.err = NULL;
 		rc = -1;
 	}
+	pending.st = NULL;
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
@@ -590,8 +692,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
-	lock(st);
-	unlock(st);
+	store_group(st, 0);             /* commits an open group, stops the checkpointer */
 	db_close(st->db);
 	keypair_free(st->root);
 	for (k = 0; k < GROUP_RING; k++)

@@ -140,6 +140,8 @@ struct store_stats {
 	uint64_t ops_known;
 	uint64_t conflicts;
 	uint64_t pull_waiters;
+	uint64_t checkpoints;           /* run by the server's checkpointer */
+	uint64_t wal_frames;            /* in the WAL at the latest of them */
 	uint64_t seq;
 };
 void store_stats(struct store *st, struct store_stats *s);

@@ -939,6 +939,77 @@ test_revoked_device(void **state)
 	}
 }
 
+/*
+ * A long-poll's own writes (its nonce) end long before it answers: many other requests'
+ * groups in between must not make it lose their outcome (it answered 500 once 1,024 groups
+ * had passed).
+ */
+static void
+test_long_poll_outlives_many_groups(void **state)
+{
+	struct client *watcher = client_new(url, devs[GATE2].id, devs[GATE2].kp);
+	struct store_stats ss;
+	struct waiter w;
+	pthread_t t;
+	uint32_t id;
+	char *code = NULL, *cause = NULL;
+	int i;
+
+	(void)state;
+	client_set_timeout(watcher, 40000);
+	store_stats(st, &ss);
+	memset(&w, 0, sizeof w);
+	w.c = watcher;
+	w.since = ss.seq;               /* nothing new: it waits */
+	assert_int_equal(pthread_create(&t, NULL, long_poll, &w), 0);
+	usleep(200 * 1000);
+	for (i = 0; i < 1100; i++)
+		json_decref(call(devs[BO1].c, "GET", "/v1/events", NULL, 200));
+	/* A change for it to hear: a device added (the long-poll looks every second). */
+	assert_int_equal(store_device_add(st, ROLE_GATE, "late", NULL, &id, &code, &cause), 0);
+	free(code);
+	pthread_join(t, NULL);
+	assert_int_equal(w.status, 200);
+	/* It answered the change made after all those requests (a pending device: no row). */
+	assert_true((uint64_t)json_integer_value(json_object_get(w.reply, "cursor")) > w.since);
+	json_decref(w.reply);
+	client_free(watcher);
+}
+
+/* The server checkpoints the WAL on its own thread once it has grown: it stays bounded. */
+static void
+test_wal_checkpointed(void **state)
+{
+	sqlite3 *db = store_db(st);
+	struct store_stats ss;
+	int i, log = -1, done = -1;
+
+	(void)state;
+	store_stats(st, &ss);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE scratch(b BLOB); BEGIN", NULL, NULL,
+	    NULL), SQLITE_OK);
+	for (i = 0; i < 1500; i++)      /* about 1,500 pages: past the 1,000 that wake it */
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO scratch VALUES(randomblob(4000))",
+		    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; i < 200; i++) {
+		struct store_stats now;
+
+		store_stats(st, &now);
+		if (now.checkpoints > ss.checkpoints) {
+			assert_true(now.wal_frames >= 1000);
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	assert_true(i < 200);
+	/* Everything in the WAL is in the database now. */
+	assert_int_equal(sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+	    &done), SQLITE_OK);
+	assert_int_equal(log, done);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE scratch", NULL, NULL, NULL), SQLITE_OK);
+}
+
 static void
 test_metrics(void **state)
 {
@@ -977,6 +1048,8 @@ main(void)
 		cmocka_unit_test(test_hold_and_release),
 		cmocka_unit_test(test_large_answers_compressed),
 		cmocka_unit_test(test_revoked_device),
+		cmocka_unit_test(test_wal_checkpointed),
+		cmocka_unit_test(test_long_poll_outlives_many_groups),
 		cmocka_unit_test(test_metrics),
 	};
 
