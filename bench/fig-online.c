@@ -179,8 +179,9 @@ admit_run(void)
 	tp99 = bench_quantile(tess, nt, 0.99) * 1e3;
 	lp50 = bench_quantile(lim, nl, 0.50) * 1e3;
 	lp99 = bench_quantile(lim, nl, 0.99) * 1e3;
-	bench_row("3 online admit, 50 gates at once, p50", "ms", tp50, lp50, "ratio <= 3",
-	    tp50 <= 3 * lp50);
+	/* The issue sets the goal on p99 alone; p50 is reported beside it. */
+	bench_row("3 online admit, 50 gates at once, p50", "ms", tp50, lp50,
+	    "reported (goal on p99)", 1);
 	bench_row("3 online admit, 50 gates at once, p99", "ms", tp99, lp99, "ratio <= 3",
 	    tp99 <= 3 * lp99);
 	bench_note("admit: %d gates x %d admissions (%zu round trips each side, interleaved in "

@@ -403,7 +403,7 @@ authenticate(struct server *srv, struct request *r, struct call *c, struct reply
 		reply_error(rep, 403, "device %" PRIu32 " is revoked", r->device.id);
 		return -1;
 	}
-	if ((rc = store_nonce_use(srv->st, r->device.id, nonce, now, &cause)) != STORE_OK) {
+	if ((rc = store_nonce_use(srv->st, r->device.id, nonce, when, now, &cause)) != STORE_OK) {
 		reply_error(rep, rc == STORE_REFUSED ? 401 : 500, "%s", cause);
 		free(cause);
 		return -1;

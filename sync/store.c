@@ -14,7 +14,8 @@
  *                             in a cashier's cart for minutes; a lease lets a box office sell a
  *                             seat offline. Neither is part of the replicated record.
  *   devices                   enrolled terminals and gates, their certificates and state
- *   nonces                    request nonces seen within the clock window (replay protection)
+ *   nonces                    request nonces seen within the clock window (replay protection),
+ *                             by the request's signed time, device and nonce (migration 3)
  *   ops                       every operation ever received, by dot: pushing it again is a no-op
  *   conflicts                 what the merge found: duplicate admissions, double sales
  *   epochs                    (migration 2) one row per start of the server: a random id and the
@@ -31,6 +32,7 @@
  * yes when E is known here and the epoch after E (if any) started at H or later.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -69,6 +71,11 @@ struct store {
 	uint64_t         group_seq;         /* the highest change sequence written in it */
 	pthread_t        ckpt;              /* the checkpointer, while grouped */
 	sqlite3         *ckpt_db;           /* its connection */
+	int              walfd;             /* the WAL, for the fsync outside the lock; or -1 */
+	uint64_t         durable;           /* every group up to this one is on disk */
+	int              syncing;           /* a thread is in fdatasync(walfd) */
+	uint64_t         sync_failed;       /* groups up to this one may not be on disk */
+	char            *sync_error;        /* why */
 	pthread_cond_t   ckpt_wake;
 	int              ckpt_due;          /* the WAL has grown past CKPT_PAGES */
 	int              ckpt_stop;
@@ -142,6 +149,17 @@ static const struct db_migration migrations[] = {
 	{ 2,
 	"CREATE TABLE epochs(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
 	" started_at INTEGER NOT NULL, seq INTEGER NOT NULL);" },
+	/*
+	 * Nonces keyed by the request's own signed time first: each request's insert lands at the
+	 * right edge of one b-tree (it was a random place in two), forgetting them is a range
+	 * delete, and a replay (same time, device, nonce) still collides.
+	 */
+	{ 3,
+	"CREATE TABLE nonces3(at INTEGER NOT NULL, device_id INTEGER NOT NULL,"
+	" nonce TEXT NOT NULL, PRIMARY KEY(at, device_id, nonce)) WITHOUT ROWID;"
+	"INSERT INTO nonces3 SELECT at, device_id, nonce FROM nonces;"
+	"DROP TABLE nonces;"
+	"ALTER TABLE nonces3 RENAME TO nonces;" },
 };
 
 #define HOLD_DEFAULT   300
@@ -252,6 +270,7 @@ static _Thread_local struct {
 	struct store *st;
 	uint64_t      g[PENDING_MAX];
 	int           n;
+	uint64_t      hi;                   /* the latest group written: to be made durable */
 	char         *err;
 } pending;
 
@@ -339,6 +358,17 @@ unlock(struct store *st)
 	pthread_mutex_unlock(&st->mu);
 }
 
+/* One statement without parameters or rows, prepared once: SQLITE_OK or the error. */
+static int
+exec_cached(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = db_cached(st->db, sql);
+	int rc = sqlite3_step(s);
+
+	db_done(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 /* Take the lock as a writer of the group transaction; -1 (with *cause) if it cannot begin. */
 static int
 group_lock(struct store *st, char **cause)
@@ -361,7 +391,8 @@ group_lock(struct store *st, char **cause)
 		st->members = 0;
 		st->group_seq = 0;
 	}
-	if (db_exec(st->db, "SAVEPOINT writer", cause) != 0) {
+	if (exec_cached(st, "SAVEPOINT writer") != SQLITE_OK) {
+		*cause = db_error(st->db, "starting a writer's part");
 		/* Nothing of this writer's: end the group for those in it, who may be waiting. */
 		group_commit(st);
 		pthread_mutex_unlock(&st->mu);
@@ -375,8 +406,8 @@ group_lock(struct store *st, char **cause)
 static void
 group_abort(struct store *st)
 {
-	if (sqlite3_exec(st->db, "ROLLBACK TO writer; RELEASE writer", NULL, NULL, NULL) !=
-	    SQLITE_OK || sqlite3_get_autocommit(st->db)) {
+	if (exec_cached(st, "ROLLBACK TO writer") != SQLITE_OK ||
+	    exec_cached(st, "RELEASE writer") != SQLITE_OK || sqlite3_get_autocommit(st->db)) {
 		/* The transaction itself is gone: the whole group has failed. */
 		if (st->group_error == NULL)
 			st->group_error = xstrdup(sqlite3_errmsg(st->db));
@@ -395,8 +426,7 @@ group_unlock(struct store *st, uint64_t seq, char **cause)
 	uint64_t g = st->group;
 	int rc = 0, grouped = st->grouped;
 
-	if (sqlite3_exec(st->db, "RELEASE writer", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_get_autocommit(st->db)) {
+	if (exec_cached(st, "RELEASE writer") != SQLITE_OK || sqlite3_get_autocommit(st->db)) {
 		if (st->group_error == NULL)
 			st->group_error = xstrdup(sqlite3_errmsg(st->db));
 	}
@@ -406,6 +436,7 @@ group_unlock(struct store *st, uint64_t seq, char **cause)
 		if (pending.st != st) {
 			pending.st = st;
 			pending.n = 0;
+			pending.hi = 0;
 			free(pending.err);
 			pending.err = NULL;
 		}
@@ -415,6 +446,8 @@ group_unlock(struct store *st, uint64_t seq, char **cause)
 		}
 		if (pending.n < PENDING_MAX && (pending.n == 0 || pending.g[pending.n - 1] != g))
 			pending.g[pending.n++] = g;
+		if (g > pending.hi)
+			pending.hi = g;
 	}
 	if (!grouped || st->group_error != NULL || st->members >= GROUP_MAX ||
 	    seq_now(st) - st->group_seq0 >= GROUP_CHANGES || atomic_load(&st->queued) == 0) {
@@ -476,6 +509,32 @@ ckpt_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The WAL opened a second time, for wal_sync(): an fdatasync on any descriptor of the file
+ * makes its written pages durable. Only then may the connection commit without an fsync of its
+ * own (synchronous NORMAL); if the file cannot be opened, SQLite goes on fsyncing each commit.
+ */
+static void
+wal_open(struct store *st)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+	char *wal;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	wal = xasprintf("%s-wal", path);
+	st->walfd = open(wal, O_RDWR | O_CLOEXEC);
+	free(wal);
+	if (st->walfd < 0)
+		return;
+	if (sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+		close(st->walfd);
+		st->walfd = -1;
+		return;
+	}
+	st->durable = st->done;
+}
+
 /* The checkpointer's connection, ready: 0, or -1 (then SQLite checkpoints as it did). */
 static int
 ckpt_open(struct store *st)
@@ -513,6 +572,7 @@ store_group(struct store *st, int on)
 			unlock(st);
 			return;
 		}
+		wal_open(st);
 		st->ckpt_stop = 0;
 		st->ckpt_due = 0;
 		if (pthread_create(&st->ckpt, NULL, ckpt_main, st) != 0) {
@@ -530,10 +590,43 @@ store_group(struct store *st, int on)
 	st->ckpt_stop = 1;
 	pthread_cond_signal(&st->ckpt_wake);
 	sqlite3_wal_autocheckpoint(st->db, CKPT_PAGES);   /* back to SQLite's own */
+	if (st->walfd >= 0) {
+		while (st->syncing)
+			pthread_cond_wait(&st->settled, &st->mu);
+		(void)sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+		close(st->walfd);
+		st->walfd = -1;
+	}
 	unlock(st);
 	pthread_join(st->ckpt, NULL);
 	sqlite3_close(st->ckpt_db);
 	st->ckpt_db = NULL;
+}
+
+/* Under the lock (released meanwhile): fdatasync the WAL; every group done before is durable. */
+static void
+wal_sync(struct store *st)
+{
+	uint64_t target = st->done;
+	int fd = st->walfd, rc, err;
+
+	st->syncing = 1;
+	pthread_mutex_unlock(&st->mu);
+	rc = fdatasync(fd);
+	err = errno;
+	pthread_mutex_lock(&st->mu);
+	st->syncing = 0;
+	if (rc == 0) {
+		if (target > st->durable)
+			st->durable = target;
+	} else {
+		free(st->sync_error);
+		st->sync_error = xasprintf("the store's log could not be written to disk "
+		    "(fdatasync: %s)", strerror(err));
+		if (target > st->sync_failed)
+			st->sync_failed = target;
+	}
+	pthread_cond_broadcast(&st->settled);
 }
 
 int
@@ -554,6 +647,23 @@ store_settle(struct store *st, char **cause)
 		else
 			pthread_cond_wait(&st->settled, &st->mu);
 	}
+	/*
+	 * Committed; now on disk. The server's connection commits without an fsync (synchronous
+	 * NORMAL: a killed process loses nothing, the OS has the WAL), and the fsync happens here,
+	 * outside the lock, so the next group is written while this one is synced: one
+	 * fdatasync of the WAL makes every group committed before it durable.
+	 */
+	while (pending.err == NULL && st->walfd >= 0 && st->durable < pending.hi) {
+		if (pending.hi <= st->sync_failed && st->sync_error != NULL) {
+			pending.err = xstrdup(st->sync_error);
+			break;
+		}
+		if (st->syncing) {
+			pthread_cond_wait(&st->settled, &st->mu);
+			continue;
+		}
+		wal_sync(st);
+	}
 	if (pending.err != NULL) {
 		set_cause(cause, "%s", pending.err);
 		free(pending.err);
@@ -561,6 +671,7 @@ store_settle(struct store *st, char **cause)
 		rc = -1;
 	}
 	pending.st = NULL;
+	pending.hi = 0;
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
@@ -576,6 +687,7 @@ store_new(sqlite3 *db, struct keypair *root)
 	pthread_cond_init(&st->settled, NULL);
 	pthread_cond_init(&st->ckpt_wake, NULL);
 	st->db = db;
+	st->walfd = -1;
 	/*
 	 * A server's page cache: 64 MB rather than SQLite's 2 MB, so that the seat states and
 	 * indexes of a large event stay in memory (figure 8 of docs/performance.md).
@@ -697,6 +809,7 @@ store_close(struct store *st)
 	keypair_free(st->root);
 	for (k = 0; k < GROUP_RING; k++)
 		free(st->ring_error[k]);
+	free(st->sync_error);
 	pthread_cond_destroy(&st->settled);
 	pthread_cond_destroy(&st->ckpt_wake);
 	pthread_cond_destroy(&st->changed);
@@ -761,6 +874,12 @@ commit(struct store *st, uint64_t seq, char **cause)
 {
 	if (commit_seq(st, cause) != 0)
 		return -1;
+	/* Outside a group the commit is made durable here, as SQLite would have (see wal_sync). */
+	if (st->walfd >= 0 && fdatasync(st->walfd) != 0) {
+		set_cause(cause, "the store's log could not be written to disk (fdatasync: %s)",
+		    strerror(errno));
+		return -1;
+	}
 	if (seq > st->seq) {
 		st->seq = seq;
 		pthread_cond_broadcast(&st->changed);
@@ -1319,7 +1438,8 @@ store_device_get(struct store *st, uint32_t id, struct store_device *d)
 }
 
 int
-store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t now, char **cause)
+store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t when, int64_t now,
+    char **cause)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -1341,9 +1461,9 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t no
 		st->nonces_purged = now;
 	}
 	s = db_cached(st->db, "INSERT INTO nonces VALUES(?, ?, ?)");
-	sqlite3_bind_int64(s, 1, device);
-	sqlite3_bind_text(s, 2, nonce, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 1, when);
+	sqlite3_bind_int64(s, 2, device);
+	sqlite3_bind_text(s, 3, nonce, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
 		*cause = db_error(st->db, "remembering the nonce");

@@ -80,9 +80,12 @@ struct store_device {
 	uint8_t  pk[KEYS_PUBLICBYTES];
 };
 int store_device_get(struct store *st, uint32_t id, struct store_device *d) WARN_UNUSED;
-/* 0 if the nonce is new (and now remembered), STORE_REFUSED if it was seen before. */
-int store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t now,
-    char **cause) WARN_UNUSED;
+/*
+ * 0 if the nonce is new (and now remembered), STORE_REFUSED if it was seen before. when: the
+ * request's signed time (already checked to be within the clock window of now).
+ */
+int store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t when,
+    int64_t now, char **cause) WARN_UNUSED;
 
 /*
  * Group commit (store.c explains it). With store_group(st, 1) (the server), the nonce, push,
