@@ -262,7 +262,7 @@ world_admit_op(const struct world *w, uint32_t gate, uint32_t seq, uint32_t bo, 
 	if (sold)
 		vv_increment(&o.rec.vv, bo);
 	vv_increment(&o.rec.vv, gate);
-	j = proto_op_to_json(&o);
+	j = proto_op_to_compact(&o);
 	op_free(&o);
 	return j;
 }

@@ -405,7 +405,7 @@ device_record(struct device *d, const struct op *o, char **cause)
 
 	if (rec_save(d, &o->rec, cause) != 0)
 		return -1;
-	j = proto_op_to_json(o);
+	j = proto_op_to_compact(o);
 	body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	s = db_cached(d->db, "INSERT INTO outbox(device_id, seq, kind, event_id, seat_id, body, "

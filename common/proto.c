@@ -46,11 +46,38 @@ op_free(struct op *o)
 	seat_rec_free(&o->rec);
 }
 
-static int
-get_int(const json_t *obj, const char *key, const char *where, int required, json_int_t min,
-    json_int_t max, json_int_t *out, char **cause)
+/*
+ * The compact form of an operation and of a seat record: a JSON array holding the members in
+ * this order (docs/sync-protocol.md, "Operations").
+ */
+static const char *const op_keys[] = {
+	"dev", "seq", "kind", "at", "pay", "order", "rec", NULL
+};
+static const char *const rec_keys[] = {
+	"event", "seat", "state", "vv", "gen", "key", "serial", "tier", "price", "sold_at",
+	"adm_by", "adm_at", "exit_at", "moves", "by", "at", NULL
+};
+
+/* Member key of j: by name in an object, by its place in keys in an array (compact form). */
+static json_t *
+member(const json_t *j, const char *const *keys, const char *key)
 {
-	json_t *v = json_object_get(obj, key);
+	size_t i;
+
+	if (keys == NULL || !json_is_array(j))
+		return json_object_get(j, key);
+	for (i = 0; keys[i] != NULL; i++) {
+		if (strcmp(keys[i], key) == 0)
+			return json_array_get(j, i);
+	}
+	return NULL;
+}
+
+static int
+get_int(const json_t *obj, const char *const *keys, const char *key, const char *where,
+    int required, json_int_t min, json_int_t max, json_int_t *out, char **cause)
+{
+	json_t *v = member(obj, keys, key);
 	json_int_t n;
 
 	if (v == NULL || json_is_null(v)) {
@@ -68,35 +95,35 @@ get_int(const json_t *obj, const char *key, const char *where, int required, jso
 	return 0;
 }
 
-int
-proto_get_u32(const json_t *obj, const char *key, const char *where, int required,
-    uint32_t *out, char **cause)
+static int
+get_u32(const json_t *obj, const char *const *keys, const char *key, const char *where,
+    int required, uint32_t *out, char **cause)
 {
 	json_int_t n;
 
-	if (get_int(obj, key, where, required, 0, UINT32_MAX, &n, cause) != 0)
+	if (get_int(obj, keys, key, where, required, 0, UINT32_MAX, &n, cause) != 0)
 		return -1;
 	*out = (uint32_t)n;
 	return 0;
 }
 
-int
-proto_get_i64(const json_t *obj, const char *key, const char *where, int required,
-    int64_t *out, char **cause)
+static int
+get_i64(const json_t *obj, const char *const *keys, const char *key, const char *where,
+    int required, int64_t *out, char **cause)
 {
 	json_int_t n;
 
-	if (get_int(obj, key, where, required, 0, INT64_MAX, &n, cause) != 0)
+	if (get_int(obj, keys, key, where, required, 0, INT64_MAX, &n, cause) != 0)
 		return -1;
 	*out = (int64_t)n;
 	return 0;
 }
 
-int
-proto_get_str(const json_t *obj, const char *key, const char *where, int required,
-    const char **out, char **cause)
+static int
+get_str(const json_t *obj, const char *const *keys, const char *key, const char *where,
+    int required, const char **out, char **cause)
 {
-	json_t *v = json_object_get(obj, key);
+	json_t *v = member(obj, keys, key);
 
 	if (v == NULL || json_is_null(v)) {
 		if (required)
@@ -108,6 +135,49 @@ proto_get_str(const json_t *obj, const char *key, const char *where, int require
 		return set_cause(cause, "%s.%s: not a string", where, key);
 	*out = json_string_value(v);
 	return 0;
+}
+
+/* An object, or an array of exactly as many members as keys names: the keys to read it by. */
+static int
+shape(const json_t *j, const char *const *table, const char *where, const char *const **keys,
+    char **cause)
+{
+	size_t n;
+
+	if (json_is_object(j)) {
+		*keys = NULL;
+		return 0;
+	}
+	if (!json_is_array(j))
+		return set_cause(cause, "%s: not an object", where);
+	for (n = 0; table[n] != NULL; n++)
+		;
+	if (json_array_size(j) != n)
+		return set_cause(cause, "%s: want %zu members in the compact form, not %zu", where,
+		    n, json_array_size(j));
+	*keys = table;
+	return 0;
+}
+
+int
+proto_get_u32(const json_t *obj, const char *key, const char *where, int required,
+    uint32_t *out, char **cause)
+{
+	return get_u32(obj, NULL, key, where, required, out, cause);
+}
+
+int
+proto_get_i64(const json_t *obj, const char *key, const char *where, int required,
+    int64_t *out, char **cause)
+{
+	return get_i64(obj, NULL, key, where, required, out, cause);
+}
+
+int
+proto_get_str(const json_t *obj, const char *key, const char *where, int required,
+    const char **out, char **cause)
+{
+	return get_str(obj, NULL, key, where, required, out, cause);
 }
 
 json_t *
@@ -136,28 +206,29 @@ proto_rec_from_json(const json_t *j, const char *where, struct seat_rec *out, ch
 	struct seat_rec r;
 	const char *state = NULL, *vv = NULL;
 	uint32_t gen, tier, moves;
+	const char *const *k;
 	char *why = NULL;
 	int s;
 
-	if (!json_is_object(j))
-		return set_cause(cause, "%s: not an object", where);
+	if (shape(j, rec_keys, where, &k, cause) != 0)
+		return -1;
 	seat_rec_init(&r, 0, 0);
-	if (proto_get_u32(j, "event", where, 1, &r.event_id, cause) != 0 ||
-	    proto_get_u32(j, "seat", where, 1, &r.seat_id, cause) != 0 ||
-	    proto_get_str(j, "state", where, 1, &state, cause) != 0 ||
-	    proto_get_str(j, "vv", where, 1, &vv, cause) != 0 ||
-	    proto_get_u32(j, "gen", where, 0, &gen, cause) != 0 ||
-	    proto_get_u32(j, "key", where, 0, &r.key_id, cause) != 0 ||
-	    proto_get_u32(j, "serial", where, 0, &r.serial, cause) != 0 ||
-	    proto_get_u32(j, "tier", where, 0, &tier, cause) != 0 ||
-	    proto_get_i64(j, "price", where, 0, &r.price, cause) != 0 ||
-	    proto_get_i64(j, "sold_at", where, 0, &r.sold_at, cause) != 0 ||
-	    proto_get_u32(j, "adm_by", where, 0, &r.admitted_by, cause) != 0 ||
-	    proto_get_i64(j, "adm_at", where, 0, &r.admitted_at, cause) != 0 ||
-	    proto_get_i64(j, "exit_at", where, 0, &r.exited_at, cause) != 0 ||
-	    proto_get_u32(j, "moves", where, 0, &moves, cause) != 0 ||
-	    proto_get_u32(j, "by", where, 0, &r.changed_by, cause) != 0 ||
-	    proto_get_i64(j, "at", where, 0, &r.changed_at, cause) != 0)
+	if (get_u32(j, k, "event", where, 1, &r.event_id, cause) != 0 ||
+	    get_u32(j, k, "seat", where, 1, &r.seat_id, cause) != 0 ||
+	    get_str(j, k, "state", where, 1, &state, cause) != 0 ||
+	    get_str(j, k, "vv", where, 1, &vv, cause) != 0 ||
+	    get_u32(j, k, "gen", where, 0, &gen, cause) != 0 ||
+	    get_u32(j, k, "key", where, 0, &r.key_id, cause) != 0 ||
+	    get_u32(j, k, "serial", where, 0, &r.serial, cause) != 0 ||
+	    get_u32(j, k, "tier", where, 0, &tier, cause) != 0 ||
+	    get_i64(j, k, "price", where, 0, &r.price, cause) != 0 ||
+	    get_i64(j, k, "sold_at", where, 0, &r.sold_at, cause) != 0 ||
+	    get_u32(j, k, "adm_by", where, 0, &r.admitted_by, cause) != 0 ||
+	    get_i64(j, k, "adm_at", where, 0, &r.admitted_at, cause) != 0 ||
+	    get_i64(j, k, "exit_at", where, 0, &r.exited_at, cause) != 0 ||
+	    get_u32(j, k, "moves", where, 0, &moves, cause) != 0 ||
+	    get_u32(j, k, "by", where, 0, &r.changed_by, cause) != 0 ||
+	    get_i64(j, k, "at", where, 0, &r.changed_at, cause) != 0)
 		goto fail;
 	if (gen > UINT16_MAX) {
 		set_cause(cause, "%s.gen: %" PRIu32 " is out of range", where, gen);
@@ -206,23 +277,48 @@ proto_op_to_json(const struct op *o)
 	return j;
 }
 
+json_t *
+proto_rec_to_compact(const struct seat_rec *r)
+{
+	char *vv = vv_to_string(&r->vv);
+	json_t *j;
+
+	j = json_pack("[I,I,s,s,I,I,I,I,I,I,I,I,I,I,I,I]", (json_int_t)r->event_id,
+	    (json_int_t)r->seat_id, seat_state_name(r->state), vv, (json_int_t)r->generation,
+	    (json_int_t)r->key_id, (json_int_t)r->serial, (json_int_t)r->tier,
+	    (json_int_t)r->price, (json_int_t)r->sold_at, (json_int_t)r->admitted_by,
+	    (json_int_t)r->admitted_at, (json_int_t)r->exited_at, (json_int_t)r->moves,
+	    (json_int_t)r->changed_by, (json_int_t)r->changed_at);
+	free(vv);
+	return j;
+}
+
+json_t *
+proto_op_to_compact(const struct op *o)
+{
+	return json_pack("[I,I,s,I,s?,I,o]", (json_int_t)o->device_id, (json_int_t)o->seq,
+	    op_kind_name(o->kind), (json_int_t)o->at, o->pay[0] != '\0' ? o->pay : NULL,
+	    (json_int_t)o->order, proto_rec_to_compact(&o->rec));
+}
+
 int
 proto_op_from_json(const json_t *j, const char *where, struct op *out, char **cause)
 {
 	struct op o;
 	const char *kind = NULL, *pay = NULL;
+	const char *const *keys;
 	char *w;
 	int k, rc;
 
-	if (!json_is_object(j))
-		return set_cause(cause, "%s: not an object", where);
+	if (shape(j, op_keys, where, &keys, cause) != 0)
+		return -1;
 	memset(&o, 0, sizeof o);
-	if (proto_get_u32(j, "dev", where, 1, &o.device_id, cause) != 0 ||
-	    proto_get_u32(j, "seq", where, 1, &o.seq, cause) != 0 ||
-	    proto_get_str(j, "kind", where, 1, &kind, cause) != 0 ||
-	    proto_get_i64(j, "at", where, 1, &o.at, cause) != 0 ||
-	    proto_get_str(j, "pay", where, 0, &pay, cause) != 0 ||
-	    proto_get_u32(j, "order", where, 0, &o.order, cause) != 0)
+	if (get_u32(j, keys, "dev", where, 1, &o.device_id, cause) != 0 ||
+	    get_u32(j, keys, "seq", where, 1, &o.seq, cause) != 0 ||
+	    get_str(j, keys, "kind", where, 1, &kind, cause) != 0 ||
+	    get_i64(j, keys, "at", where, 1, &o.at, cause) != 0 ||
+	    get_str(j, keys, "pay", where, 0, &pay, cause) != 0 ||
+	    get_u32(j, keys, "order", where, 0, &o.order, cause) != 0)
 		return -1;
 	if ((k = op_kind_parse(kind)) < 0)
 		return set_cause(cause, "%s.kind: unknown operation \"%s\"", where, kind);
@@ -234,7 +330,7 @@ proto_op_from_json(const json_t *j, const char *where, struct op *out, char **ca
 		strncpy(o.pay, pay, sizeof o.pay - 1);
 	}
 	w = xasprintf("%s.rec", where);
-	rc = proto_rec_from_json(json_object_get(j, "rec"), w, &o.rec, cause);
+	rc = proto_rec_from_json(member(j, keys, "rec"), w, &o.rec, cause);
 	free(w);
 	if (rc != 0)
 		return -1;

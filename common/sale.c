@@ -483,7 +483,7 @@ again:
 	if (!skip_online) {
 		ops = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(ops, proto_op_to_json(&l[i].op));
+			json_array_append_new(ops, proto_op_to_compact(&l[i].op));
 		body = json_pack("{s:o}", "ops", ops);
 		if (device_call(d, "POST", PROTO_PREFIX "/sell", body, 0, &status, &reply,
 		    &why) == 0) {

@@ -33,6 +33,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b = json_dumps(again, JSON_SORT_KEYS);
 		if (strcmp(a, b) != 0)
 			abort();
+		free(b);
+		json_decref(again);
+		op_free(&o2);
+		/* The compact form reads back as the same operation. */
+		again = proto_op_to_compact(&o);
+		if (proto_op_from_json(again, "op", &o2, &cause) != 0)
+			abort();
+		json_decref(again);
+		again = proto_op_to_json(&o2);
+		b = json_dumps(again, JSON_SORT_KEYS);
+		if (strcmp(a, b) != 0)
+			abort();
 		free(a);
 		free(b);
 		json_decref(again);

@@ -134,7 +134,7 @@ outbox_at(int i, const char *kind, uint32_t seat)
 {
 	char sql[160];
 
-	snprintf(sql, sizeof sql, "SELECT json_extract(body, '$.at') FROM outbox WHERE "
+	snprintf(sql, sizeof sql, "SELECT json_extract(body, '$[3]') FROM outbox WHERE "
 	    "event_id = ? AND seat_id = ? AND kind = '%s'", kind);
 	return fault_int(rdb(i), sql, 2, (int64_t)w.event_id, (int64_t)seat);
 }
