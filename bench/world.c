@@ -330,7 +330,8 @@ fail:
 static const struct db_migration store_tables[] = {
 	{ 1,
 	"CREATE TABLE seat_state(event_id INTEGER NOT NULL, seat_id INTEGER NOT NULL,"
-	" state TEXT NOT NULL CHECK(state IN ('available','held','sold','admitted','exited','void')),"
+	" state TEXT NOT NULL CHECK(state = 'available' OR state = 'held' OR state = 'sold' OR"
+	" state = 'admitted' OR state = 'exited' OR state = 'void'),"
 	" vv BLOB NOT NULL, generation INTEGER NOT NULL, key_id INTEGER NOT NULL,"
 	" serial INTEGER NOT NULL, tier INTEGER NOT NULL, price INTEGER NOT NULL,"
 	" sold_at INTEGER NOT NULL, admitted_by INTEGER NOT NULL, admitted_at INTEGER NOT NULL,"
