@@ -74,8 +74,6 @@ struct store {
 	int              walfd;             /* the WAL, for the fsync outside the lock; or -1 */
 	uint64_t         durable;           /* every group up to this one is on disk */
 	int              syncing;           /* a thread is in fdatasync(walfd) */
-	uint64_t         sync_failed;       /* groups up to this one may not be on disk */
-	char            *sync_error;        /* why */
 	pthread_cond_t   ckpt_wake;
 	int              ckpt_due;          /* the WAL has grown past CKPT_PAGES */
 	int              ckpt_stop;
@@ -87,6 +85,7 @@ struct store {
 	int              wseq_state;        /* WSEQ_* */
 	int              stopping;
 	int64_t          nonces_purged;
+	int64_t          nonces_since;      /* refuse requests signed before (migration 3) */
 	struct store_stats stats;
 	char             epoch[STORE_EPOCH_LEN + 1];   /* "" before the first server start */
 };
@@ -163,7 +162,10 @@ static const struct db_migration migrations[] = {
 	" nonce TEXT NOT NULL, PRIMARY KEY(at, device_id, nonce)) WITHOUT ROWID;"
 	"INSERT INTO nonces3 SELECT at, device_id, nonce FROM nonces;"
 	"DROP TABLE nonces;"
-	"ALTER TABLE nonces3 RENAME TO nonces;" },
+	"ALTER TABLE nonces3 RENAME TO nonces;"
+	/* Rows copied hold receive times: refuse anything signed before now (store_nonce_use). */
+	"INSERT OR REPLACE INTO meta SELECT 'nonces_since', CAST(strftime('%s', 'now') AS INTEGER)"
+	" WHERE EXISTS (SELECT 1 FROM nonces);" },
 	/*
 	 * The seat state's CHECK as a chain of ORs: "state IN (...)" with a bound value built an
 	 * ephemeral b-tree of the six names for every row written (about 35,000 of the 48,000
@@ -217,13 +219,17 @@ store_rootkey_path(const char *db)
  *   group_unlock()  commits the group when no other thread is queued for the lock (or the
  *                   group is full), else leaves it open for them and releases the lock;
  *   store_settle()  (before a request is answered) waits until the groups this thread wrote
- *                   into have ended, and tells whether they committed.
+ *                   into have ended, tells whether they committed, and (wal_sync) until they
+ *                   are on disk.
  *
- * So a request is answered only once what it wrote is durable, exactly as before, but one
- * fsync covers every request that arrived during the previous one. Everything else takes
- * lock(), which first commits an open group: no reader ever sees uncommitted writes (a
- * long-poll is woken, and st->seq moves, only after the commit). A failed commit fails every
- * request of its group, none of which has been answered yet.
+ * While grouped, the connection commits at synchronous NORMAL (no fsync in the commit) and
+ * store_settle fdatasyncs the WAL outside the lock, so one fsync covers every group committed
+ * before it while the next group is being written. A request is answered only once what it
+ * wrote, and (reading(): pulls, long-polls, bootstrap pages) what it read, is durable.
+ * Everything else takes lock(), which first commits an open group: no reader ever sees
+ * uncommitted writes (a long-poll is woken, and st->seq moves, only after the commit). A
+ * failed commit fails every request of its group, none of which has been answered yet; a
+ * failed fdatasync stops the server (wal_sync_failed).
  */
 /*
  * The change sequence inside a transaction is counted in memory (st->wseq), read from meta at
@@ -283,6 +289,22 @@ commit_seq(struct store *st, char **cause)
 }
 
 /*
+ * The WAL could not be made durable (wal_sync, commit). After a failed fdatasync the kernel may
+ * have dropped the pages, and the next fdatasync reports success over them (as PostgreSQL
+ * found in 2018): no later commit could be trusted either. So the server stops without
+ * answering anything more; started again, SQLite recovers what is really on disk, a new epoch
+ * begins, and the devices send again whatever was not acknowledged (docs/reliability.md).
+ */
+static void
+wal_sync_failed(int err)
+{
+	fprintf(stderr, "tessera-sync: the store's log could not be written to disk (fdatasync: "
+	    "%s); stopping so that nothing is acknowledged that may not be on disk\n",
+	    strerror(err));
+	abort();
+}
+
+/*
  * What this thread wrote and has not yet heard the outcome of: the groups (at most a few: a
  * request writes its nonce and then its operation), resolved against the ring of outcomes as
  * soon as the thread next holds the lock after they ended, so that a long-poll waiting 30 s
@@ -296,6 +318,34 @@ static _Thread_local struct {
 	uint64_t      hi;                   /* the latest group written: to be made durable */
 	char         *err;
 } pending;
+
+/* This thread's pending writes are st's from now (a thread serves one server at a time). */
+static void
+pending_for(struct store *st)
+{
+	if (pending.st == st)
+		return;
+	pending.st = st;
+	pending.n = 0;
+	pending.hi = 0;
+	free(pending.err);
+	pending.err = NULL;
+}
+
+/*
+ * Under the lock, before reading what others committed: the answer must wait until that is
+ * durable too (the commit no longer fsyncs; store_settle does), or a device could hear of a
+ * change that a power cut then takes back.
+ */
+static void
+reading(struct store *st)
+{
+	if (st->walfd < 0 || st->done <= st->durable)
+		return;
+	pending_for(st);
+	if (st->done > pending.hi)
+		pending.hi = st->done;
+}
 
 /* Under the lock: resolve this thread's groups that have ended. */
 static void
@@ -363,6 +413,7 @@ lock(struct store *st)
 		group_commit(st);
 	st->wseq_state = WSEQ_UNKNOWN;
 	resolve(st);
+	reading(st);
 }
 
 /*
@@ -456,13 +507,7 @@ group_unlock(struct store *st, uint64_t seq, char **cause)
 	if (seq > st->group_seq)
 		st->group_seq = seq;
 	if (grouped) {
-		if (pending.st != st) {
-			pending.st = st;
-			pending.n = 0;
-			pending.hi = 0;
-			free(pending.err);
-			pending.err = NULL;
-		}
+		pending_for(st);
 		if (pending.n == PENDING_MAX) {
 			group_commit(st);       /* resolves every group of this thread's */
 			resolve(st);
@@ -589,6 +634,17 @@ store_group(struct store *st, int on)
 		unlock(st);
 		return;
 	}
+	if (!on && st->walfd >= 0) {
+		/* Everything committed made durable, and SQLite's own fsyncs back, first. */
+		while (st->syncing)
+			pthread_cond_wait(&st->settled, &st->mu);
+		if (fdatasync(st->walfd) != 0)
+			wal_sync_failed(errno);
+		st->durable = st->done;
+		(void)sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+		close(st->walfd);
+		st->walfd = -1;
+	}
 	st->grouped = on;
 	if (on) {
 		if (ckpt_open(st) != 0) {
@@ -613,13 +669,6 @@ store_group(struct store *st, int on)
 	st->ckpt_stop = 1;
 	pthread_cond_signal(&st->ckpt_wake);
 	sqlite3_wal_autocheckpoint(st->db, CKPT_PAGES);   /* back to SQLite's own */
-	if (st->walfd >= 0) {
-		while (st->syncing)
-			pthread_cond_wait(&st->settled, &st->mu);
-		(void)sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-		close(st->walfd);
-		st->walfd = -1;
-	}
 	unlock(st);
 	pthread_join(st->ckpt, NULL);
 	sqlite3_close(st->ckpt_db);
@@ -637,18 +686,12 @@ wal_sync(struct store *st)
 	pthread_mutex_unlock(&st->mu);
 	rc = fdatasync(fd);
 	err = errno;
+	if (rc != 0)
+		wal_sync_failed(err);
 	pthread_mutex_lock(&st->mu);
 	st->syncing = 0;
-	if (rc == 0) {
-		if (target > st->durable)
-			st->durable = target;
-	} else {
-		free(st->sync_error);
-		st->sync_error = xasprintf("the store's log could not be written to disk "
-		    "(fdatasync: %s)", strerror(err));
-		if (target > st->sync_failed)
-			st->sync_failed = target;
-	}
+	if (target > st->durable)
+		st->durable = target;
 	pthread_cond_broadcast(&st->settled);
 }
 
@@ -677,10 +720,6 @@ store_settle(struct store *st, char **cause)
 	 * fdatasync of the WAL makes every group committed before it durable.
 	 */
 	while (pending.err == NULL && st->walfd >= 0 && st->durable < pending.hi) {
-		if (pending.hi <= st->sync_failed && st->sync_error != NULL) {
-			pending.err = xstrdup(st->sync_error);
-			break;
-		}
 		if (st->syncing) {
 			pthread_cond_wait(&st->settled, &st->mu);
 			continue;
@@ -722,6 +761,10 @@ store_new(sqlite3 *db, struct keypair *root)
 		st->seq = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	st->stats.seq = st->seq;
+	s = db_prepare(db, "SELECT value FROM meta WHERE key = 'nonces_since'");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		st->nonces_since = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
 	s = db_prepare(db, "SELECT id FROM epochs ORDER BY n DESC LIMIT 1");
 	if (sqlite3_step(s) == SQLITE_ROW)
 		snprintf(st->epoch, sizeof st->epoch, "%s", (const char *)sqlite3_column_text(s, 0));
@@ -832,7 +875,6 @@ store_close(struct store *st)
 	keypair_free(st->root);
 	for (k = 0; k < GROUP_RING; k++)
 		free(st->ring_error[k]);
-	free(st->sync_error);
 	pthread_cond_destroy(&st->settled);
 	pthread_cond_destroy(&st->ckpt_wake);
 	pthread_cond_destroy(&st->changed);
@@ -898,10 +940,10 @@ commit(struct store *st, uint64_t seq, char **cause)
 	if (commit_seq(st, cause) != 0)
 		return -1;
 	/* Outside a group the commit is made durable here, as SQLite would have (see wal_sync). */
-	if (st->walfd >= 0 && fdatasync(st->walfd) != 0) {
-		set_cause(cause, "the store's log could not be written to disk (fdatasync: %s)",
-		    strerror(errno));
-		return -1;
+	if (st->walfd >= 0) {
+		if (fdatasync(st->walfd) != 0)
+			wal_sync_failed(errno);
+		st->durable = st->done;
 	}
 	if (seq > st->seq) {
 		st->seq = seq;
@@ -1483,7 +1525,17 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t wh
 		}
 		st->nonces_purged = now;
 	}
-	s = db_cached(st->db, "INSERT INTO nonces VALUES(?, ?, ?)");
+	if (when < st->nonces_since) {
+		/*
+		 * Signed before this store keyed nonces by signed time (migration 3): a replay of
+		 * such a request would not collide with its row. The device signs it again.
+		 */
+		group_abort(st);
+		group_unlock(st, 0, NULL);
+		return set_cause(cause, "request signed before the store's upgrade; send it again"),
+		    STORE_REFUSED;
+	}
+	s = db_cached(st->db, "INSERT INTO nonces(at, device_id, nonce) VALUES(?, ?, ?)");
 	sqlite3_bind_int64(s, 1, when);
 	sqlite3_bind_int64(s, 2, device);
 	sqlite3_bind_text(s, 3, nonce, -1, SQLITE_STATIC);
@@ -1871,9 +1923,10 @@ store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int limit
 			refresh_seq(st);
 		}
 		st->stats.pull_waiters--;
-		/* Writers came and went while waiting: read only what is committed. */
+		/* Writers came and went while waiting: read only what is committed, and durable. */
 		if (st->open)
 			group_commit(st);
+		reading(st);
 	}
 	upto = st->seq;
 
@@ -2795,6 +2848,11 @@ store_lease_return(struct store *st, const struct store_device *d, const json_t 
 	if ((rc = seats_parse(req, &event, &seats, &n, 0, cause)) != STORE_OK)
 		return rc;
 	lock(st);
+	if (db_begin(st->db, cause) != 0) {
+		unlock(st);
+		free(seats);
+		return STORE_ERROR;
+	}
 	s = db_prepare(st->db, "DELETE FROM leases WHERE device_id = ? AND event_id = ? AND "
 	    "(? = 0 OR seat_id IN (SELECT value FROM json_each(?)))");
 	sqlite3_bind_int64(s, 1, d->id);
@@ -2804,11 +2862,17 @@ store_lease_return(struct store *st, const struct store_device *d, const json_t 
 		sqlite3_bind_text(s, 4, json_dumps(json_object_get(req, "seats"), JSON_COMPACT),
 		    -1, free);
 	if (step_done(st, s, "returning leases", cause) != 0) {
+		db_rollback(st->db);
 		unlock(st);
 		free(seats);
 		return STORE_ERROR;
 	}
 	returned = sqlite3_changes(st->db);
+	if (commit(st, 0, cause) != 0) {
+		unlock(st);
+		free(seats);
+		return STORE_ERROR;
+	}
 	*reply = json_pack("{s:s,s:i,s:o}", "result", "returned", "returned", returned,
 	    "seats", leases_of(st, d->id, event));
 	unlock(st);
