@@ -129,14 +129,19 @@ static int
 db_migrate_one(sqlite3 *db, const char *path, const struct db_migration *m, char **cause)
 {
 	char	*sql, *error = NULL;
-	int	 version, bad;
+	int	 version, bad, rebuild = strncmp(m->sql, DB_REBUILD, strlen(DB_REBUILD)) == 0;
 
+	/* Only outside a transaction does this take; db_begin below starts one. */
+	if (rebuild && db_exec(db, "PRAGMA foreign_keys = OFF", &error) != 0)
+		goto fail;
 	if (db_begin(db, &error) != 0)
 		goto fail;
 	if (db_int(db, "PRAGMA user_version", &version, &error) != 0)
 		goto fail;
 	if (version >= m->version) {
 		db_rollback(db);
+		if (rebuild)
+			sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 		return 0;
 	}
 	if (version != m->version - 1) {
@@ -161,10 +166,14 @@ db_migrate_one(sqlite3 *db, const char *path, const struct db_migration *m, char
 	}
 	if (db_commit(db, &error) != 0)
 		goto fail;
+	if (rebuild && db_exec(db, "PRAGMA foreign_keys = ON", &error) != 0)
+		goto fail;
 	return 0;
 
 fail:
 	db_rollback(db);
+	if (rebuild)
+		sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	set_cause(cause, "%s: migration %d failed: %s", path, m->version, error);
 	free(error);
 	return -1;

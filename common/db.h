@@ -14,6 +14,12 @@ struct db_migration {
 	int         version;
 	const char *sql;
 };
+/*
+ * A migration whose SQL starts with DB_REBUILD rebuilds a table others refer to (create, copy,
+ * drop, rename): it runs with foreign keys off, so that dropping the old table cascades
+ * nowhere, and every reference is checked before it commits, as for any migration.
+ */
+#define DB_REBUILD "-- rebuild, foreign keys off\n"
 
 /*
  * Open path (creating the file only if create is set), or ":memory:". A missing file without

@@ -442,8 +442,10 @@ fail:
 /*
  * The keyring for a scan, rebuilt only when what it is built from changed. Building it checks
  * the root's signature on every certificate (about 60 us each), which at a venue with fifty
- * devices was most of a scan's time. The fingerprint is a hash of the root key, every
- * certificate and every revocation: reading them is cheap, verifying them is not. The keyring
+ * devices was most of a scan's time; hashing every certificate to see whether they changed
+ * was still a tenth of a decision. So the replica counts their changes (meta keys_version,
+ * kept by triggers, replica migration 3) and the keyring is current while the replica (its
+ * file, device and root key) and that count are the ones it was built from. The keyring
  * returned is borrowed: valid until the next call, from one thread (the scanning one).
  */
 static pthread_mutex_t keyring_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -457,32 +459,34 @@ keyring_for(struct replica *r, const struct keyring **out, char **cause)
 	sqlite3_stmt *st;
 	crypto_generichash_state h;
 	uint8_t sum[crypto_generichash_BYTES];
+	const char *path = sqlite3_db_filename(db, "main");
 	struct keyring *kr;
-	int rc;
+	int rc, i, counted;
 
 	crypto_generichash_init(&h, NULL, 0, sizeof sum);
-	st = db_cached(db, "SELECT 'c', device_id, cert FROM certificates UNION ALL SELECT 'r', "
-	    "id, revoked_at FROM devices WHERE revoked_at IS NOT NULL UNION ALL SELECT 'k', 0, "
-	    "value FROM meta WHERE key = 'root_pk' ORDER BY 1, 2");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int i;
+	if (path != NULL)
+		crypto_generichash_update(&h, (const uint8_t *)path, strlen(path) + 1);
+	st = db_cached(db, "SELECT (SELECT value FROM meta WHERE key = 'keys_version'), "
+	    "(SELECT value FROM meta WHERE key = '" REPLICA_META_DEVICE_ID "'), "
+	    "(SELECT value FROM meta WHERE key = '" REPLICA_META_ROOT_PK "')");
+	rc = sqlite3_step(st);
+	counted = rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER;
+	for (i = 0; rc == SQLITE_ROW && i < 3; i++) {
+		int64_t n = sqlite3_column_bytes(st, i);
+		const void *p = sqlite3_column_blob(st, i);
 
-		for (i = 0; i < 3; i++) {
-			int64_t n = sqlite3_column_bytes(st, i);
-			const void *p = sqlite3_column_blob(st, i);
-
-			crypto_generichash_update(&h, (const uint8_t *)&n, sizeof n);
-			if (n > 0 && p != NULL)
-				crypto_generichash_update(&h, p, (unsigned long long)n);
-		}
+		crypto_generichash_update(&h, (const uint8_t *)&n, sizeof n);
+		if (n > 0 && p != NULL)
+			crypto_generichash_update(&h, p, (unsigned long long)n);
 	}
 	db_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW)
 		return set_cause(cause, "reading the keyring: %s", sqlite3_errmsg(db));
 	crypto_generichash_final(&h, sum, sizeof sum);
 
 	pthread_mutex_lock(&keyring_mu);
-	if (keyring_cached != NULL && sodium_memcmp(sum, keyring_hash, sizeof sum) == 0) {
+	if (counted && keyring_cached != NULL &&
+	    sodium_memcmp(sum, keyring_hash, sizeof sum) == 0) {
 		*out = keyring_cached;
 		pthread_mutex_unlock(&keyring_mu);
 		return 0;
@@ -508,7 +512,8 @@ gate_current_event(struct replica *r, const struct gate_window *w, int64_t now, 
 	char *open_name = NULL, *next_name = NULL, *last_name = NULL;
 	const char *n;
 
-	st = db_prepare(replica_db(r), "SELECT id, name, doors_at, starts_at FROM events "
+	/* Prepared once (db_cached): this runs for every ticket a gate decides. */
+	st = db_cached(replica_db(r), "SELECT id, name, doors_at, starts_at FROM events "
 	    "ORDER BY doors_at, id");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		id = (uint32_t)sqlite3_column_int64(st, 0);
@@ -532,7 +537,7 @@ gate_current_event(struct replica *r, const struct gate_window *w, int64_t now, 
 			last_name = xstrdup(n);
 		}
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	id = open != 0 ? open : next != 0 ? next : last;
 	if (id != 0 && name != NULL) {
 		*name = open != 0 ? open_name : next != 0 ? next_name : last_name;

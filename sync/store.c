@@ -171,7 +171,7 @@ static const struct db_migration migrations[] = {
 	 * ephemeral b-tree of the six names for every row written (about 35,000 of the 48,000
 	 * instructions of inserting a seat record). Same columns, same meaning.
 	 */
-	{ 4,
+	{ 4, DB_REBUILD
 	"CREATE TABLE seat_state4(event_id INTEGER NOT NULL REFERENCES events(id),"
 	" seat_id INTEGER NOT NULL REFERENCES seats(id),"
 	" state TEXT NOT NULL CHECK(" STATE_CHECK "),"

@@ -144,6 +144,46 @@ test_migrations_once_in_order(void **state)
 	db_close(db);
 }
 
+/*
+ * A migration that rebuilds a table others refer to (DB_REBUILD): dropping the old table
+ * cascades nowhere, the references hold, and foreign keys are on again after it.
+ */
+static void
+test_rebuild_keeps_references(void **state)
+{
+	static const struct db_migration rebuild[] = {
+		{ 1, "CREATE TABLE parent (id INTEGER PRIMARY KEY, state TEXT CHECK (state IN "
+		    "('a', 'b', 'c')));"
+		    "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL "
+		    "REFERENCES parent (id) ON DELETE CASCADE);"
+		    "INSERT INTO parent VALUES (1, 'a'), (2, 'b');"
+		    "INSERT INTO child VALUES (10, 1), (11, 1), (12, 2);" },
+		{ 2, DB_REBUILD
+		    "CREATE TABLE parent2 (id INTEGER PRIMARY KEY, state TEXT CHECK (state = 'a' OR "
+		    "state = 'b' OR state = 'c'));"
+		    "INSERT INTO parent2 SELECT * FROM parent;"
+		    "DROP TABLE parent;"
+		    "ALTER TABLE parent2 RENAME TO parent;" },
+	};
+	struct tmp	*t = *state;
+	sqlite3		*db;
+	char		*cause = NULL;
+
+	db = must_open(t->path, 1, rebuild, 1);
+	db_close(db);
+	db = must_open(t->path, 0, rebuild, 2);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM child"), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM parent"), 2);
+	assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+	/* The new table is the one referred to: deleting a parent still cascades. */
+	assert_int_equal(db_exec(db, "DELETE FROM parent WHERE id = 1", &cause), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM child"), 1);
+	assert_int_not_equal(db_exec(db, "INSERT INTO parent VALUES (3, 'z')", &cause), 0);
+	free(cause);
+	db_close(db);
+}
+
 static void
 test_failing_migration(void **state)
 {
@@ -457,6 +497,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrations_once_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild_keeps_references, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_migration_table, setup, teardown),

@@ -129,7 +129,7 @@ test_tables(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	    "AND name NOT LIKE 'sqlite_%'"), (int)nitems(tables));
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(query_int(db, "PRAGMA application_id"), REPLICA_APPLICATION_ID);
 	replica_close(r);
 	replica_close(NULL);
