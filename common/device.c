@@ -194,6 +194,26 @@ rec_load(struct device *d, uint32_t event, uint32_t seat, struct seat_rec *r, ch
 	return rc;
 }
 
+/* sql with the seat's event, seat and this device's entry in r's vector bound, run once. */
+static int
+pending_write(struct device *d, const char *sql, const struct seat_rec *r, const char *what,
+    char **cause)
+{
+	sqlite3_stmt *s = db_cached(d->db, sql);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, r->event_id);
+	sqlite3_bind_int64(s, 2, r->seat_id);
+	sqlite3_bind_int64(s, 3, vv_get(&r->vv, d->id));
+	rc = sqlite3_step(s);
+	db_done(s);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(d->db, what);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 rec_save(struct device *d, const struct seat_rec *r, char **cause)
 {
@@ -233,6 +253,11 @@ rec_save(struct device *d, const struct seat_rec *r, char **cause)
 		*cause = db_error(d->db, "saving the seat");
 		return -1;
 	}
+	/* A change of ours now recorded: its reservation (device_prepare) is done with. */
+	if (vv_get(&r->vv, d->id) != 0 && pending_write(d, "DELETE FROM pending WHERE "
+	    "event_id = ? AND seat_id = ? AND entry <= ?", r, "clearing a pending change",
+	    cause) != 0)
+		return -1;
 	return 0;
 }
 
@@ -360,23 +385,38 @@ meta_next(struct device *d, const char *key, int64_t *value, char **cause)
 	return 0;
 }
 
-int
-device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
-    uint32_t order, int64_t at, struct op *o, char **cause)
+static int
+prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
+    uint32_t order, int64_t at, int reserve, struct op *o, char **cause)
 {
+	sqlite3_stmt *s;
 	int64_t seq;
 	int own = sqlite3_get_autocommit(d->db);
 
 	/* The dot is spent for good before anyone hears of it: never reused after a crash. */
 	if (own && db_begin(d->db, cause) != 0)
 		return -1;
-	if (meta_next(d, REPLICA_META_NEXT_OP_SEQ, &seq, cause) != 0 ||
-	    (own && db_commit(d->db, cause) != 0)) {
-		if (own)
-			db_rollback(d->db);
-		return -1;
-	}
+	if (meta_next(d, REPLICA_META_NEXT_OP_SEQ, &seq, cause) != 0)
+		goto fail;
+	/*
+	 * After the entry of an operation offered to the server and never recorded here (the
+	 * device killed between the server's commit and its own): otherwise this change would
+	 * carry the same vector as the one the server may hold, and neither side would see that
+	 * they differ.
+	 */
+	s = db_cached(d->db, "SELECT entry FROM pending WHERE event_id = ? AND seat_id = ?");
+	sqlite3_bind_int64(s, 1, r->event_id);
+	sqlite3_bind_int64(s, 2, r->seat_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		vv_raise(&r->vv, d->id, (uint32_t)sqlite3_column_int64(s, 0));
+	db_done(s);
 	vv_increment(&r->vv, d->id);
+	if (reserve && pending_write(d, "INSERT INTO pending VALUES(?, ?, ?) ON CONFLICT("
+	    "event_id, seat_id) DO UPDATE SET entry = max(entry, excluded.entry)", r,
+	    "reserving the change", cause) != 0)
+		goto fail;
+	if (own && db_commit(d->db, cause) != 0)
+		goto fail;
 	r->changed_by = d->id;
 	/*
 	 * The caller's time, not a second reading of the clock: the operation's at must be the
@@ -393,6 +433,17 @@ device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const ch
 		snprintf(o->pay, sizeof o->pay, "%s", pay);
 	o->order = order;
 	return 0;
+fail:
+	if (own)
+		db_rollback(d->db);
+	return -1;
+}
+
+int
+device_prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay,
+    uint32_t order, int64_t at, struct op *o, char **cause)
+{
+	return prepare(d, kind, r, pay, order, at, 1, o, cause);
 }
 
 int
@@ -433,7 +484,8 @@ device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const cha
 	struct op o;
 	int rc;
 
-	if (device_prepare(d, kind, r, pay, order, at, &o, cause) != 0)
+	/* Recorded in the same transaction: nothing to reserve. */
+	if (prepare(d, kind, r, pay, order, at, 0, &o, cause) != 0)
 		return -1;
 	rc = device_record(d, &o, cause);
 	if (rc == 0 && dot != NULL)

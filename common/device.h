@@ -133,7 +133,9 @@ int device_change(struct device *d, enum op_kind kind, struct seat_rec *r, const
  * The online path, in two steps. device_prepare() spends the next dot durably (in its own
  * transaction when the caller has none open), counts the change in r's vector, sets
  * changed_by and changed_at (to at, as device_change does) and fills *o (op_free it) —
- * nothing else is written. The caller then offers the operation to the server (POST /v1/admit
+ * nothing else is written but the reservation of the vector entry it used (the replica's
+ * pending table, cleared when the change is recorded: a device killed before that makes its
+ * next change of the seat after it). The caller then offers the operation to the server (POST /v1/admit
  * or /v1/sell with proto_op_to_json(o)):
  *   - accepted: merge the server's answer (device_merge_json), no outbox entry — the server
  *     already has the operation;

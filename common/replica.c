@@ -16,6 +16,8 @@
  *   tier_sections   the tier of each section (one per section).
  *
  *   (meta keys_version: bumped by triggers whenever certificates or devices change)
+ *   pending         (migration 4) the vector entry of an operation offered to the server and
+ *                   not yet recorded here, per seat
  *   seat_state      THE replicated unit: one row per seat of an event, the fields of struct
  *                   seat_rec (merge.h) with its version vector (vv_encode()d). "None" is 0, as
  *                   in the struct. lease_device and hold_until are local reservations, not
@@ -349,6 +351,19 @@ static const struct db_migration migrations[] = {
 	"BEGIN UPDATE meta SET value = value + 1 WHERE key = 'keys_version'; END;\n"
 	"CREATE TRIGGER devices_delete AFTER DELETE ON devices\n"
 	"BEGIN UPDATE meta SET value = value + 1 WHERE key = 'keys_version'; END;\n"
+	},
+	/*
+	 * The vector entry an operation offered to the server used, until the change is
+	 * recorded here (common/device.c, device_prepare): a device killed between the
+	 * server's commit and its own starts its next change of that seat after it.
+	 */
+	{ 4,
+	"CREATE TABLE pending (\n"
+	"	event_id	INTEGER NOT NULL,\n"
+	"	seat_id		INTEGER NOT NULL,\n"
+	"	entry		INTEGER NOT NULL CHECK (entry BETWEEN 1 AND 4294967295),\n"
+	"	PRIMARY KEY (event_id, seat_id)\n"
+	") WITHOUT ROWID;\n"
 	},
 };
 

@@ -117,6 +117,27 @@ vv_increment(struct vv *v, uint32_t device)
 	v->n++;
 }
 
+void
+vv_raise(struct vv *v, uint32_t device, uint32_t count)
+{
+	size_t	i;
+	int	found;
+
+	if (count == 0)
+		return;
+	i = vv_find(v, device, &found);
+	if (found) {
+		if (v->e[i].count < count)
+			v->e[i].count = count;
+		return;
+	}
+	vv_reserve(v, v->n + 1);
+	memmove(&v->e[i + 1], &v->e[i], (v->n - i) * sizeof *v->e);
+	v->e[i].device = device;
+	v->e[i].count = count;
+	v->n++;
+}
+
 uint32_t
 vv_get(const struct vv *v, uint32_t device)
 {

@@ -37,6 +37,8 @@ void vv_copy(struct vv *dst, const struct vv *src);        /* dst := src */
 /* Count one more change by device. Aborts if its count would pass UINT32_MAX. */
 void vv_increment(struct vv *v, uint32_t device);
 uint32_t vv_get(const struct vv *v, uint32_t device);      /* 0 when absent */
+/* device's count := max(its count, count); 0 changes nothing. */
+void vv_raise(struct vv *v, uint32_t device, uint32_t count);
 enum vv_order vv_compare(const struct vv *a, const struct vv *b);
 void vv_join(struct vv *a, const struct vv *b);    /* a := entry-wise max(a, b); b may be a */
 const char *vv_order_name(enum vv_order o);        /* "equal", "before", "after", "concurrent" */

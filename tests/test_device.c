@@ -19,6 +19,7 @@
 
 #include "db.h"
 #include "device.h"
+#include "proto.h"
 #include "server.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -986,6 +987,67 @@ test_bootstrap_stopped_between_pages(void **state)
 	device_close(d);
 }
 
+/*
+ * A box office killed between the server's commit of an online sale and its own: the server
+ * holds a sale of a leased seat for which no ticket was printed. Back offline, the cashier
+ * sells the seat again. The new sale must not carry the same vector as the server's (neither
+ * side would then see that they differ, and the gate would refuse the printed ticket): it
+ * follows it, the server takes it, and every replica ends up with the ticket that was printed.
+ */
+static void
+test_online_sale_killed_after_server_commit(void **state)
+{
+	uint32_t ev = second_event(), seat = seats[5];
+	struct seat_rec rec, mine;
+	struct op op;
+	json_t *body, *reply = NULL;
+	char *cause = NULL;
+	long status = 0;
+	int leased = -1;
+
+	(void)state;
+	if (device_lease(dev[BO1], ev, &seat, 1, NULL, NULL, 0, &leased, &cause) != 0)
+		fail_msg("lease: %s", cause);
+	assert_int_equal(leased, 1);
+	sync_ok(BO1);
+
+	/* The online sale as sale.c makes it, up to the server's answer, and no further. */
+	assert_int_equal(device_seat(dev[BO1], ev, seat, &rec, &cause), 0);
+	rec.state = SEAT_SOLD;
+	rec.key_id = device_id(dev[BO1]);
+	rec.serial = 9001;
+	rec.sold_at = time(NULL);
+	rec.price = 2000;
+	if (device_prepare(dev[BO1], OP_SELL, &rec, "card", 901, time(NULL), &op, &cause) != 0)
+		fail_msg("prepare: %s", cause);
+	body = json_pack("{s:[o]}", "ops", proto_op_to_compact(&op));
+	assert_int_equal(device_call(dev[BO1], "POST", PROTO_PREFIX "/sell", body, 0, &status, &reply,
+	    &cause), 0);
+	assert_int_equal(status, 200);
+	json_decref(body);
+	json_decref(reply);
+	op_free(&op);
+	seat_rec_free(&rec);
+	/* ... killed here: the replica never recorded it. */
+
+	/* Offline, the seat (still leased here) is sold again, and a ticket printed. */
+	server_down();
+	change_in(BO1, ev, OP_SELL, seat, time(NULL));
+	server_up();
+	sync_ok(BO1);
+	sync_ok(BO1);
+	sync_ok(GATE1);
+
+	/* Everywhere the seat is the sale whose ticket was printed. */
+	assert_int_equal(device_seat(dev[BO1], ev, seat, &mine, &cause), 0);
+	assert_int_equal(mine.serial, seat * 10 + BO1);
+	seat_rec_free(&mine);
+	assert_same_as_server(dev[BO1], ev, 0);
+	assert_same_as_server(dev[GATE1], ev, 0);
+	assert_int_equal(count_in(dev[BO1], "SELECT count(*) FROM pending WHERE seat_id = ?",
+	    seat), 0);
+}
+
 int
 main(void)
 {
@@ -1000,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bootstrap_in_pages_while_selling),
 		cmocka_unit_test(test_bootstrap_stopped_between_pages),
+		cmocka_unit_test(test_online_sale_killed_after_server_commit),
 	};
 
 	keys_init();

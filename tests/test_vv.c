@@ -546,11 +546,33 @@ test_parse_refuses(void **state)
 	free(cause);
 }
 
+/* vv_raise: a count only ever grows; a new device lands in its sorted place. */
+static void
+test_raise(void **state)
+{
+	struct vv v;
+	char *cause = NULL, *text;
+
+	(void)state;
+	vv_init(&v);
+	assert_int_equal(vv_parse("3:2,7:1", &v, &cause), 0);
+	vv_raise(&v, 7, 5);             /* up */
+	vv_raise(&v, 3, 1);             /* not down */
+	vv_raise(&v, 5, 4);             /* a new device between */
+	vv_raise(&v, 9, 0);             /* nothing */
+	check_canonical(&v);
+	text = vv_to_string(&v);
+	assert_string_equal(text, "3:2,5:4,7:5");
+	free(text);
+	vv_free(&v);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compare_all_pairs),
+		cmocka_unit_test(test_raise),
 		cmocka_unit_test(test_join_all_pairs),
 		cmocka_unit_test(test_join_idempotent_self),
 		cmocka_unit_test(test_join_associative),
