@@ -10,7 +10,7 @@
 #include "xmalloc.h"
 
 static int
-lease_exec(const struct bo_cmd *self, int argc, char **argv)
+lease_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "replica", required_argument, NULL, 'r' },
@@ -29,14 +29,15 @@ lease_exec(const struct bo_cmd *self, int argc, char **argv)
 	char **labels = NULL, *cause = NULL;
 	int c, n = 0, rc, ret = 0, count = 0, i, seat_given = 0;
 
-	while ((c = bo_cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			replica = optarg;
 			break;
 		case 'e':
 			if (bo_cmd_parse_id(optarg, &event) != 0)
-				return bo_cmd_usage_error(self, "--event %s: not an event id", optarg);
+				return cmdline_usage_error(self, "--event %s: not an event id",
+				    optarg);
 			break;
 		case 's':
 			seat_given = 1;
@@ -47,7 +48,7 @@ lease_exec(const struct bo_cmd *self, int argc, char **argv)
 			break;
 		case 'g':
 			if (bo_cmd_parse_id(optarg, &ga) != 0 || ga > 100000)
-				return bo_cmd_usage_error(self, "--ga %s: want a number of places",
+				return cmdline_usage_error(self, "--ga %s: want a number of places",
 				    optarg);
 			break;
 		case 'a':
@@ -61,14 +62,15 @@ lease_exec(const struct bo_cmd *self, int argc, char **argv)
 	for (; optind < argc; optind++) {
 		if (!seat_given) {
 			bo_cmd_free_words(labels, n);
-			return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+			return cmdline_usage_error(self, "unexpected argument %s", argv[optind]);
 		}
 		n = bo_cmd_add_words(&labels, n, argv[optind]);
 	}
 	if (event == 0 || (ret ? (n > 0 || section != NULL || area != NULL) :
 	    ((n > 0) + (section != NULL) + (area != NULL) != 1 || (area != NULL) != (ga > 0)))) {
 		bo_cmd_free_words(labels, n);
-		return bo_cmd_usage_error(self, "give --event and one of --seat LABEL..., --section "
+		return cmdline_usage_error(self,
+		    "give --event and one of --seat LABEL..., --section "
 		    "NAME, --ga N --area NAME, or --return");
 	}
 	if ((rc = bo_cmd_open(self, replica, &d)) != BO_EXIT_OK) {
@@ -103,7 +105,7 @@ lease_exec(const struct bo_cmd *self, int argc, char **argv)
 	device_close(d);
 	return BO_EXIT_OK;
 fail:
-	rc = bo_cmd_error(self, "%s", cause);
+	rc = cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 	free(cause);
 	free(ids);
 	bo_cmd_free_words(labels, n);
@@ -111,7 +113,7 @@ fail:
 	return rc;
 }
 
-const struct bo_cmd bo_cmd_lease = {
+const struct cmdline_cmd bo_cmd_lease = {
 	"lease",
 	"--replica FILE --event ID (--seat LABEL... | --section NAME | --ga N --area NAME | "
 	"--return)",
@@ -121,4 +123,5 @@ const struct bo_cmd bo_cmd_lease = {
 	"nothing; --section leases every free seat of the section; --ga N places of an area.\n"
 	"--return first pushes what was sold offline, then returns every unsold lease.\n",
 	lease_exec,
+	&bo_prog,
 };

@@ -12,7 +12,7 @@
 
 /* Resolve seat labels of event to ids. BO_EXIT_OK with *ids (free it), or an exit status. */
 static int
-resolve_seats(const struct bo_cmd *self, struct device *d, uint32_t event, char **labels,
+resolve_seats(const struct cmdline_cmd *self, struct device *d, uint32_t event, char **labels,
     int n, uint32_t **ids)
 {
 	char *cause = NULL;
@@ -24,10 +24,11 @@ resolve_seats(const struct bo_cmd *self, struct device *d, uint32_t event, char 
 		if (rc == 0)
 			continue;
 		if (rc < 0) {
-			bo_cmd_error(self, "%s", cause);
+			cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 			free(cause);
 		} else
-			bo_cmd_error(self, "there is no seat %s at event %" PRIu32, labels[i], event);
+			cmdline_error(self, BO_EXIT_ERROR, "there is no seat %s at event %" PRIu32,
+			    labels[i], event);
 		free(*ids);
 		*ids = NULL;
 		return BO_EXIT_ERROR;
@@ -36,7 +37,7 @@ resolve_seats(const struct bo_cmd *self, struct device *d, uint32_t event, char 
 }
 
 static int
-sell_exec(const struct bo_cmd *self, int argc, char **argv)
+sell_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "replica", required_argument, NULL, 'r' },
@@ -66,14 +67,15 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 	int c, n = 0, rc, offline = 0, seat_given = 0;
 	size_t i;
 
-	while ((c = bo_cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			replica = optarg;
 			break;
 		case 'e':
 			if (bo_cmd_parse_id(optarg, &event) != 0)
-				return bo_cmd_usage_error(self, "--event %s: not an event id", optarg);
+				return cmdline_usage_error(self, "--event %s: not an event id",
+				    optarg);
 			break;
 		case 's':
 			seat_given = 1;
@@ -81,7 +83,8 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 			break;
 		case 'g':
 			if (bo_cmd_parse_id(optarg, &ga) != 0 || ga > 500)
-				return bo_cmd_usage_error(self, "--ga %s: want 1 to 500 places", optarg);
+				return cmdline_usage_error(self, "--ga %s: want 1 to 500 places",
+				    optarg);
 			break;
 		case 'a':
 			area = optarg;
@@ -91,7 +94,7 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 			break;
 		case 't':
 			if (cart_money_parse(optarg, &tendered, &cause) != 0) {
-				rc = bo_cmd_usage_error(self, "--tendered %s", cause);
+				rc = cmdline_usage_error(self, "--tendered %s", cause);
 				free(cause);
 				return rc;
 			}
@@ -117,22 +120,23 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 	for (; optind < argc; optind++) {
 		if (!seat_given) {
 			bo_cmd_free_words(labels, n);
-			return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+			return cmdline_usage_error(self, "unexpected argument %s", argv[optind]);
 		}
 		n = bo_cmd_add_words(&labels, n, argv[optind]);
 	}
 	if (event == 0 || pay == NULL || (n > 0) == (ga > 0) || (ga > 0) != (area != NULL)) {
 		bo_cmd_free_words(labels, n);
-		return bo_cmd_usage_error(self, "give --event, --pay, and either --seat LABEL... or "
+		return cmdline_usage_error(self,
+		    "give --event, --pay, and either --seat LABEL... or "
 		    "--ga N --area NAME");
 	}
 	if (strcmp(pay, "cash") != 0 && strcmp(pay, "card") != 0 && strcmp(pay, "comp") != 0) {
 		bo_cmd_free_words(labels, n);
-		return bo_cmd_usage_error(self, "--pay %s: want cash, card or comp", pay);
+		return cmdline_usage_error(self, "--pay %s: want cash, card or comp", pay);
 	}
 	if (strcmp(pay, "comp") == 0 && reference == NULL) {
 		bo_cmd_free_words(labels, n);
-		return bo_cmd_usage_error(self, "a comp needs --reference REASON");
+		return cmdline_usage_error(self, "a comp needs --reference REASON");
 	}
 	if ((rc = bo_cmd_open(self, replica, &d)) != BO_EXIT_OK) {
 		bo_cmd_free_words(labels, n);
@@ -164,7 +168,7 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 	req.tendered = tendered;
 	req.reference = reference;
 	if (sale_sell(d, &req, &o, &ref, &cause) != 0) {
-		rc = bo_cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 		free(cause);
 		free(ids);
 		device_close(d);
@@ -188,7 +192,8 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 	fputc('\n', stderr);
 	rc = BO_EXIT_OK;
 	if (sale_write_outputs(o, &outs, &cause) != 0) {
-		rc = bo_cmd_error(self, "sold, but the tickets were not all written: %s (reprint "
+		rc = cmdline_error(self, BO_EXIT_ERROR,
+		    "sold, but the tickets were not all written: %s (reprint "
 		    "them)", cause);
 		free(cause);
 	}
@@ -197,7 +202,7 @@ sell_exec(const struct bo_cmd *self, int argc, char **argv)
 	return rc;
 }
 
-const struct bo_cmd bo_cmd_sell = {
+const struct cmdline_cmd bo_cmd_sell = {
 	"sell",
 	"--replica FILE --event ID (--seat LABEL... | --ga N --area NAME) --pay cash|card|comp\n"
 	"       [--tendered AMOUNT] [--reference TEXT] [--png DIR] [--svg DIR] [--escpos FILE]"
@@ -216,12 +221,13 @@ const struct bo_cmd bo_cmd_sell = {
 	"                      (the settings file's png, svg and escpos when not given)\n"
 	"Exit status 1 when refused: sold, held or leased elsewhere, not for sale, not leased.\n",
 	sell_exec,
+	&bo_prog,
 };
 
 /* ------------------------------------------------------------------ refund */
 
 static int
-refund_exec(const struct bo_cmd *self, int argc, char **argv)
+refund_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "replica", required_argument, NULL, 'r' },
@@ -242,14 +248,14 @@ refund_exec(const struct bo_cmd *self, int argc, char **argv)
 	int c, rc, offline = 0, first = 1, *before = NULL;
 	size_t i;
 
-	while ((c = bo_cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			replica = optarg;
 			break;
 		case 'o':
 			if (bo_cmd_parse_id(optarg, &order) != 0)
-				return bo_cmd_usage_error(self, "--order %s: not an order number",
+				return cmdline_usage_error(self, "--order %s: not an order number",
 				    optarg);
 			break;
 		case 's':
@@ -257,7 +263,8 @@ refund_exec(const struct bo_cmd *self, int argc, char **argv)
 			break;
 		case 'e':
 			if (bo_cmd_parse_id(optarg, &event) != 0)
-				return bo_cmd_usage_error(self, "--event %s: not an event id", optarg);
+				return cmdline_usage_error(self, "--event %s: not an event id",
+				    optarg);
 			break;
 		case 'O':
 			offline = 1;
@@ -265,9 +272,9 @@ refund_exec(const struct bo_cmd *self, int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument %s", argv[optind]);
 	if ((order != 0) == (label != NULL))
-		return bo_cmd_usage_error(self, "give --order N or --seat LABEL");
+		return cmdline_usage_error(self, "give --order N or --seat LABEL");
 	if ((rc = bo_cmd_open(self, replica, &d)) != BO_EXIT_OK)
 		return rc;
 	/* Hear of admissions first: a ticket used at a gate is not refunded. */
@@ -279,9 +286,10 @@ refund_exec(const struct bo_cmd *self, int argc, char **argv)
 		rc = sale_order_find_seat(d, event, label, &order, &seat, &cause);
 		if (rc != 0) {
 			if (rc < 0)
-				bo_cmd_error(self, "%s", cause);
+				cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 			else
-				bo_cmd_error(self, "no ticket for %s was sold at this box office",
+				cmdline_error(self, BO_EXIT_ERROR,
+				    "no ticket for %s was sold at this box office",
 				    label);
 			free(cause);
 			device_close(d);
@@ -290,7 +298,7 @@ refund_exec(const struct bo_cmd *self, int argc, char **argv)
 	}
 	/* What is refunded now: the tickets not refunded before. */
 	if (sale_order_load(d, order, &o, &cause) < 0) {
-		rc = bo_cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 		free(cause);
 		device_close(d);
 		return rc;
@@ -302,7 +310,7 @@ refund_exec(const struct bo_cmd *self, int argc, char **argv)
 	o = NULL;
 	if (sale_refund(d, order, seat, &o, &cause) != 0) {
 		free(before);
-		rc = bo_cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 		free(cause);
 		device_close(d);
 		return rc;
@@ -333,11 +341,12 @@ refund_exec(const struct bo_cmd *self, int argc, char **argv)
 	return BO_EXIT_OK;
 }
 
-const struct bo_cmd bo_cmd_refund = {
+const struct cmdline_cmd bo_cmd_refund = {
 	"refund", "--replica FILE (--order N | --seat LABEL [--event ID]) [--offline]",
 	"Refund an order (every ticket not yet refunded) or one seat's ticket.",
 	"The seat goes void: its old QR code is refused at the gates once the server hears of\n"
 	"it (the refund is pushed right away when the server answers), and the seat can be\n"
 	"sold again with a new ticket generation. A ticket already used at a gate is not refunded.\n",
 	refund_exec,
+	&bo_prog,
 };

@@ -13,7 +13,7 @@
 
 /* Parse the options every shift command takes. */
 static int
-shift_args(const struct bo_cmd *self, int argc, char **argv, const char **replica,
+shift_args(const struct cmdline_cmd *self, int argc, char **argv, const char **replica,
     const char *money_opt, int64_t *money, int *csv, int64_t *shift_id)
 {
 	static const struct option longopts[] = {
@@ -29,7 +29,7 @@ shift_args(const struct bo_cmd *self, int argc, char **argv, const char **replic
 	char *cause = NULL;
 	int c, rc;
 
-	while ((c = bo_cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			*replica = optarg;
@@ -37,35 +37,38 @@ shift_args(const struct bo_cmd *self, int argc, char **argv, const char **replic
 		case 'f':
 		case 'c':
 			if (money_opt == NULL || strcmp(money_opt, c == 'f' ? "float" : "counted") != 0)
-				return bo_cmd_usage_error(self, "--%s is not an option of this command",
+				return cmdline_usage_error(self,
+				    "--%s is not an option of this command",
 				    c == 'f' ? "float" : "counted");
 			if (cart_money_parse(optarg, money, &cause) != 0) {
-				rc = bo_cmd_usage_error(self, "--%s %s", money_opt, cause);
+				rc = cmdline_usage_error(self, "--%s %s", money_opt, cause);
 				free(cause);
 				return rc;
 			}
 			break;
 		case 'C':
 			if (csv == NULL)
-				return bo_cmd_usage_error(self, "--csv is not an option of this command");
+				return cmdline_usage_error(self,
+				    "--csv is not an option of this command");
 			*csv = 1;
 			break;
 		case 's':
 			if (shift_id == NULL || bo_cmd_parse_id(optarg, &id) != 0)
-				return bo_cmd_usage_error(self, "--shift %s: not a shift number", optarg);
+				return cmdline_usage_error(self, "--shift %s: not a shift number",
+				    optarg);
 			*shift_id = id;
 			break;
 		}
 	}
 	if (optind != argc)
-		return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument %s", argv[optind]);
 	if (money_opt != NULL && *money < 0)
-		return bo_cmd_usage_error(self, "--%s AMOUNT is required", money_opt);
+		return cmdline_usage_error(self, "--%s AMOUNT is required", money_opt);
 	return BO_EXIT_OK;
 }
 
 static int
-print_report(const struct bo_cmd *self, struct device *d, int64_t id, int csv)
+print_report(const struct cmdline_cmd *self, struct device *d, int64_t id, int csv)
 {
 	struct shift_report r;
 	char *cause = NULL, *text;
@@ -74,9 +77,9 @@ print_report(const struct bo_cmd *self, struct device *d, int64_t id, int csv)
 	rc = journal_shift_report(replica_db(device_replica(d)), id, &r, &cause);
 	if (rc != 0) {
 		if (rc < 0)
-			bo_cmd_error(self, "%s", cause);
+			cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 		else
-			bo_cmd_error(self, "there is no shift %lld", (long long)id);
+			cmdline_error(self, BO_EXIT_ERROR, "there is no shift %lld", (long long)id);
 		free(cause);
 		return BO_EXIT_ERROR;
 	}
@@ -84,14 +87,15 @@ print_report(const struct bo_cmd *self, struct device *d, int64_t id, int csv)
 	fputs(text, stdout);
 	free(text);
 	if (!r.intact) {
-		bo_cmd_error(self, "the sales journal was tampered with: %s", r.problem);
+		cmdline_error(self, BO_EXIT_ERROR, "the sales journal was tampered with: %s",
+		    r.problem);
 		return BO_EXIT_ERROR;
 	}
 	return BO_EXIT_OK;
 }
 
 static int
-report_exec(const struct bo_cmd *self, int argc, char **argv)
+report_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL;
 	struct device *d;
@@ -112,9 +116,10 @@ report_exec(const struct bo_cmd *self, int argc, char **argv)
 			    &cause);
 		if (rc != 0) {
 			if (rc < 0)
-				bo_cmd_error(self, "%s", cause);
+				cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 			else
-				bo_cmd_error(self, "no shift yet: nothing was sold here");
+				cmdline_error(self, BO_EXIT_ERROR,
+				    "no shift yet: nothing was sold here");
 			free(cause);
 			device_close(d);
 			return BO_EXIT_ERROR;
@@ -126,17 +131,18 @@ report_exec(const struct bo_cmd *self, int argc, char **argv)
 	return rc;
 }
 
-const struct bo_cmd bo_cmd_report_shift = {
+const struct cmdline_cmd bo_cmd_report_shift = {
 	"report shift", "--replica FILE [--shift N] [--csv]",
 	"The shift report: tickets, refunds, takings by payment method, cash, the journal's head.",
 	"Reports the open shift, or the last one closed (--shift N: that one). The totals are\n"
 	"computed from the hash-chained sales journal, which is verified first: a journal that\n"
 	"was altered is reported BROKEN and the exit status is 1.\n",
 	report_exec,
+	&bo_prog,
 };
 
 static int
-open_exec(const struct bo_cmd *self, int argc, char **argv)
+open_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL;
 	struct device *d;
@@ -155,7 +161,7 @@ open_exec(const struct bo_cmd *self, int argc, char **argv)
 	if (db_begin(db, &cause) != 0 || journal_shift_open(db, device_id(d), device_now(d),
 	    amount, &sh, &cause) != 0 || db_commit(db, &cause) != 0) {
 		db_rollback(db);
-		rc = bo_cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 		free(cause);
 		device_close(d);
 		return rc;
@@ -166,15 +172,16 @@ open_exec(const struct bo_cmd *self, int argc, char **argv)
 	return BO_EXIT_OK;
 }
 
-const struct bo_cmd bo_cmd_shift_open = {
+const struct cmdline_cmd bo_cmd_shift_open = {
 	"shift open", "--replica FILE --float AMOUNT",
 	"Open a cash-drawer shift with the float counted into the drawer.",
 	"A sale made with no shift open opens one with a float of 0.\n",
 	open_exec,
+	&bo_prog,
 };
 
 static int
-close_exec(const struct bo_cmd *self, int argc, char **argv)
+close_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL;
 	struct device *d;
@@ -193,7 +200,7 @@ close_exec(const struct bo_cmd *self, int argc, char **argv)
 	if (db_begin(db, &cause) != 0 || journal_shift_close(db, device_id(d), device_now(d),
 	    amount, &sh, &cause) != 0 || db_commit(db, &cause) != 0) {
 		db_rollback(db);
-		rc = bo_cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 		free(cause);
 		device_close(d);
 		return rc;
@@ -203,10 +210,11 @@ close_exec(const struct bo_cmd *self, int argc, char **argv)
 	return rc;
 }
 
-const struct bo_cmd bo_cmd_shift_close = {
+const struct cmdline_cmd bo_cmd_shift_close = {
 	"shift close", "--replica FILE --counted AMOUNT",
 	"Close the open shift with the cash counted in the drawer, and print its report.",
 	"The report compares the counted cash with the float plus cash sales minus cash refunds,\n"
 	"and prints the journal's chain head, which the close also records.\n",
 	close_exec,
+	&bo_prog,
 };

@@ -3,7 +3,6 @@
  * commands: enroll, sync, events.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,13 @@ const struct config_key bo_config_keys[] = {
 const size_t bo_nconfig_keys = nitems(bo_config_keys);
 struct config *bo_config;
 
-const struct bo_cmd *const bo_cmd_table[] = {
+const struct cmdline_prog bo_prog = {
+	.name = BO_PROGRAM,
+	.exit_ok = BO_EXIT_OK,
+	.exit_usage = BO_EXIT_USAGE,
+};
+
+const struct cmdline_cmd *const bo_cmd_table[] = {
 	&bo_cmd_enroll,
 	&bo_cmd_sync,
 	&bo_cmd_events,
@@ -42,117 +47,13 @@ const struct bo_cmd *const bo_cmd_table[] = {
 	NULL,
 };
 
-/* Does the n-th word (from 0) of name equal word? */
-static int
-word_is(const char *name, int n, const char *word)
-{
-	const char *p = name, *end;
-
-	while (n-- > 0) {
-		if ((p = strchr(p, ' ')) == NULL)
-			return 0;
-		p++;
-	}
-	end = strchr(p, ' ');
-	if (end == NULL)
-		end = p + strlen(p);
-	return strlen(word) == (size_t)(end - p) && strncmp(p, word, (size_t)(end - p)) == 0;
-}
-
-const struct bo_cmd *
-bo_cmd_find(int argc, char **argv, int *used)
-{
-	const struct bo_cmd *const *e;
-
-	*used = 0;
-	for (e = bo_cmd_table; argc >= 1 && *e != NULL; e++) {
-		if (!word_is((*e)->name, 0, argv[0]))
-			continue;
-		*used = 1;
-		if (strchr((*e)->name, ' ') == NULL)
-			return *e;
-		if (argc >= 2 && word_is((*e)->name, 1, argv[1])) {
-			*used = 2;
-			return *e;
-		}
-	}
-	return NULL;
-}
-
 void
 bo_cmd_usage(FILE *f)
 {
-	const struct bo_cmd *const *e;
-
 	fprintf(f, "usage: %s [--replica FILE] [--png DIR] [--svg DIR] [--escpos FILE] "
 	    "[--offline]\n    [--timeout MS] [--colours SCHEME]      (the box-office screen)\n",
 	    BO_PROGRAM);
-	for (e = bo_cmd_table; *e != NULL; e++)
-		fprintf(f, "usage: %s %s %s\n", BO_PROGRAM, (*e)->name, (*e)->usage);
-}
-
-static int
-print_help(const struct bo_cmd *self)
-{
-	printf("usage: %s %s %s\n\n%s\n", BO_PROGRAM, self->name, self->usage, self->summary);
-	if (self->help != NULL && self->help[0] != '\0')
-		printf("\n%s", self->help);
-	return BO_EXIT_OK;
-}
-
-int
-bo_cmd_error(const struct bo_cmd *self, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s %s: ", BO_PROGRAM, self->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return BO_EXIT_ERROR;
-}
-
-int
-bo_cmd_usage_error(const struct bo_cmd *self, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s %s: ", BO_PROGRAM, self->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s %s %s\n(%s %s --help says more)\n", BO_PROGRAM, self->name,
-	    self->usage, BO_PROGRAM, self->name);
-	return BO_EXIT_USAGE;
-}
-
-int
-bo_cmd_getopt(const struct bo_cmd *self, int argc, char **argv, const struct option *longopts)
-{
-	const struct option *o;
-	int c, idx = -1;
-
-	opterr = 0;
-	c = getopt_long(argc, argv, ":h", longopts, &idx);
-	switch (c) {
-	case 'h':
-		print_help(self);
-		exit(BO_EXIT_OK);
-	case ':':
-		for (o = longopts; o->name != NULL; o++) {
-			if (o->val == optopt)
-				break;
-		}
-		exit(bo_cmd_usage_error(self, "--%s needs a value", o->name != NULL ? o->name :
-		    "?"));
-	case '?':
-		exit(bo_cmd_usage_error(self, "unknown option %s", argv[optind - 1]));
-	default:
-		return c;
-	}
+	cmdline_print_usage(f, bo_cmd_table, NULL);
 }
 
 const char *
@@ -162,21 +63,22 @@ bo_cmd_replica(const char *arg)
 }
 
 int
-bo_cmd_open(const struct bo_cmd *self, const char *replica, struct device **d)
+bo_cmd_open(const struct cmdline_cmd *self, const char *replica, struct device **d)
 {
 	char *cause = NULL;
 	long ms;
 
 	if ((replica = bo_cmd_replica(replica)) == NULL)
-		return bo_cmd_usage_error(self, "--replica FILE is required (or replica in the "
+		return cmdline_usage_error(self, "--replica FILE is required (or replica in the "
 		    "settings file)");
 	if (device_open(replica, d, &cause) != 0) {
-		bo_cmd_error(self, "cannot open %s: %s", replica, cause);
+		cmdline_error(self, BO_EXIT_ERROR, "cannot open %s: %s", replica, cause);
 		free(cause);
 		return BO_EXIT_ERROR;
 	}
 	if (device_role(*d) != ROLE_BOXOFFICE) {
-		bo_cmd_error(self, "%s is a %s's replica, not a box office's", replica,
+		cmdline_error(self, BO_EXIT_ERROR, "%s is a %s's replica, not a box office's",
+		    replica,
 		    role_name(device_role(*d)));
 		device_close(*d);
 		return BO_EXIT_ERROR;
@@ -231,7 +133,7 @@ bo_cmd_free_words(char **list, int n)
 /* ------------------------------------------------------------------ enroll */
 
 static int
-enroll_exec(const struct bo_cmd *self, int argc, char **argv)
+enroll_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "replica", required_argument, NULL, 'r' },
@@ -247,7 +149,7 @@ enroll_exec(const struct bo_cmd *self, int argc, char **argv)
 	char *cause = NULL;
 	int c;
 
-	while ((c = bo_cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		if (c == 'r')
 			replica = optarg;
 		else if (c == 's')
@@ -258,7 +160,7 @@ enroll_exec(const struct bo_cmd *self, int argc, char **argv)
 			pin = optarg;
 	}
 	if (optind != argc)
-		return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument %s", argv[optind]);
 	/* The settings file may name the replica, the server and its pin. */
 	replica = bo_cmd_replica(replica);
 	if (url == NULL)
@@ -266,20 +168,22 @@ enroll_exec(const struct bo_cmd *self, int argc, char **argv)
 	if (pin == NULL)
 		pin = config_text(bo_config, "pin");
 	if (replica == NULL || url == NULL || code == NULL)
-		return bo_cmd_usage_error(self, "--replica, --server and --code are required");
+		return cmdline_usage_error(self, "--replica, --server and --code are required");
 	if (device_enroll_pinned(replica, url, code, pin, &d, &cause) != 0) {
-		bo_cmd_error(self, "%s", cause);
+		cmdline_error(self, BO_EXIT_ERROR, "%s", cause);
 		free(cause);
 		return BO_EXIT_ERROR;
 	}
 	if (device_role(d) != ROLE_BOXOFFICE) {
-		bo_cmd_error(self, "warning: the server enrolled this device as a %s, not a box "
+		cmdline_error(self, BO_EXIT_ERROR,
+		    "warning: the server enrolled this device as a %s, not a box "
 		    "office", role_name(device_role(d)));
 	}
 	printf("enrolled %s as \"%s\" (device %" PRIu32 ")\n", replica, device_name(d),
 	    device_id(d));
 	if (device_sync(d, 0, &rep, &cause) != 0) {
-		bo_cmd_error(self, "enrolled, but the first sync failed: %s (run sync later)",
+		cmdline_error(self, BO_EXIT_ERROR,
+		    "enrolled, but the first sync failed: %s (run sync later)",
 		    cause);
 		free(cause);
 	} else
@@ -288,7 +192,7 @@ enroll_exec(const struct bo_cmd *self, int argc, char **argv)
 	return BO_EXIT_OK;
 }
 
-const struct bo_cmd bo_cmd_enroll = {
+const struct cmdline_cmd bo_cmd_enroll = {
 	"enroll", "--replica FILE --server URL --code CODE [--pin PIN]",
 	"Enroll this box office with the sync server and make its replica.",
 	"The central office prints the one-time CODE (tessera-sync device add --role boxoffice).\n"
@@ -298,12 +202,13 @@ const struct bo_cmd bo_cmd_enroll = {
 	"  --pin PIN   https only: the server's TLS key pin that tessera-sync init printed\n"
 	"              (sha256//...); without it the key the server shows now is pinned\n",
 	enroll_exec,
+	&bo_prog,
 };
 
 /* ------------------------------------------------------------------ sync */
 
 static int
-sync_exec(const struct bo_cmd *self, int argc, char **argv)
+sync_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "replica", required_argument, NULL, 'r' },
@@ -316,16 +221,17 @@ sync_exec(const struct bo_cmd *self, int argc, char **argv)
 	char *cause = NULL;
 	int c, rc;
 
-	while ((c = bo_cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		if (c == 'r')
 			replica = optarg;
 	}
 	if (optind != argc)
-		return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument %s", argv[optind]);
 	if ((rc = bo_cmd_open(self, replica, &d)) != BO_EXIT_OK)
 		return rc;
 	if (device_sync(d, 0, &rep, &cause) != 0) {
-		rc = bo_cmd_error(self, "%s (%d operation%s waiting)", cause, device_waiting(d),
+		rc = cmdline_error(self, BO_EXIT_ERROR, "%s (%d operation%s waiting)", cause,
+		    device_waiting(d),
 		    device_waiting(d) == 1 ? "" : "s");
 		free(cause);
 		device_close(d);
@@ -337,17 +243,18 @@ sync_exec(const struct bo_cmd *self, int argc, char **argv)
 	return BO_EXIT_OK;
 }
 
-const struct bo_cmd bo_cmd_sync = {
+const struct cmdline_cmd bo_cmd_sync = {
 	"sync", "--replica FILE",
 	"Send what was sold offline and fetch every change since the last sync.",
 	"Pushes the outbox, downloads new events, then pulls every seat change.\n",
 	sync_exec,
+	&bo_prog,
 };
 
 /* ------------------------------------------------------------------ events */
 
 static int
-events_exec(const struct bo_cmd *self, int argc, char **argv)
+events_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "replica", required_argument, NULL, 'r' },
@@ -360,12 +267,12 @@ events_exec(const struct bo_cmd *self, int argc, char **argv)
 	char when[TIMEFMT_ISO_MAX];
 	int c, rc;
 
-	while ((c = bo_cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		if (c == 'r')
 			replica = optarg;
 	}
 	if (optind != argc)
-		return bo_cmd_usage_error(self, "unexpected argument %s", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument %s", argv[optind]);
 	if ((rc = bo_cmd_open(self, replica, &d)) != BO_EXIT_OK)
 		return rc;
 	s = db_prepare(replica_db(device_replica(d)), "SELECT events.id, events.name, "
@@ -384,9 +291,10 @@ events_exec(const struct bo_cmd *self, int argc, char **argv)
 	return BO_EXIT_OK;
 }
 
-const struct bo_cmd bo_cmd_events = {
+const struct cmdline_cmd bo_cmd_events = {
 	"events", "--replica FILE",
 	"List the events this box office knows: id, name, start, venue, seats sold, leased here.",
 	"",
 	events_exec,
+	&bo_prog,
 };

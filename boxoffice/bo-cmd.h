@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 
+#include "cmdline.h"
 #include "compat.h"
 #include "config.h"
 
@@ -21,32 +22,20 @@
 struct device;
 
 /*
- * A command: name is the words that select it ("report shift"); exec runs it with argv[0] the
- * command's last word, prints its own errors and returns an exit status.
+ * Each command is a struct cmdline_cmd (cmdline.h) with .prog = &bo_prog; it prints errors with
+ * cmdline_error(self, BO_EXIT_ERROR, ...) and cmdline_usage_error(), and reads its options
+ * with cmdline_getopt().
  */
-struct bo_cmd {
-	const char  *name;
-	const char  *usage;
-	const char  *summary;
-	const char  *help;
-	int        (*exec)(const struct bo_cmd *self, int argc, char **argv);
-};
 
 /* bo-cmd-*.c */
-extern const struct bo_cmd bo_cmd_enroll, bo_cmd_sync, bo_cmd_events, bo_cmd_sell,
+extern const struct cmdline_cmd bo_cmd_enroll, bo_cmd_sync, bo_cmd_events, bo_cmd_sell,
     bo_cmd_lease, bo_cmd_refund, bo_cmd_report_shift, bo_cmd_shift_open, bo_cmd_shift_close;
 
 /* bo-cmd.c */
-extern const struct bo_cmd *const bo_cmd_table[];      /* NULL-terminated, in help order */
-/* The command argv names (1 or 2 words, *used says how many), or NULL. */
-const struct bo_cmd *bo_cmd_find(int argc, char **argv, int *used);
+extern const struct cmdline_prog bo_prog;              /* tessera-boxoffice, for cmdline.h */
+extern const struct cmdline_cmd *const bo_cmd_table[];      /* NULL-terminated, in help order */
+/* "usage: tessera-boxoffice ..." for the screen and for each command. */
 void bo_cmd_usage(FILE *f);
-/* "tessera-boxoffice NAME: message" on stderr; return BO_EXIT_ERROR / BO_EXIT_USAGE. */
-int bo_cmd_error(const struct bo_cmd *self, const char *fmt, ...) PRINTFLIKE(2, 3);
-int bo_cmd_usage_error(const struct bo_cmd *self, const char *fmt, ...) PRINTFLIKE(2, 3);
-/* getopt_long with --help handled (prints the help, exits 0) and option errors (exit 2). */
-int bo_cmd_getopt(const struct bo_cmd *self, int argc, char **argv,
-    const struct option *longopts);
 /*
  * The settings file (docs/configuration.md): the keys it may hold, and what main() read before
  * running any command, from --config FILE or else ~/.config/tessera/boxoffice.conf when there
@@ -61,7 +50,7 @@ const char *bo_cmd_replica(const char *arg);
  * Open the device of --replica (or the settings file's replica), with the settings file's
  * online timeout: BO_EXIT_OK with *d, or an exit status (message printed).
  */
-int bo_cmd_open(const struct bo_cmd *self, const char *replica, struct device **d)
+int bo_cmd_open(const struct cmdline_cmd *self, const char *replica, struct device **d)
     WARN_UNUSED;
 /* A decimal id 1..UINT32_MAX. 0, or -1. */
 int bo_cmd_parse_id(const char *s, uint32_t *out) WARN_UNUSED;

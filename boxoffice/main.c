@@ -132,7 +132,7 @@ screen_main(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	const struct bo_cmd *e;
+	const struct cmdline_cmd *e;
 	const char *path;
 	char *cause = NULL;
 	int used, rc;
@@ -160,7 +160,7 @@ main(int argc, char **argv)
 		return BO_EXIT_USAGE;
 	}
 	if (argc >= 2 && argv[1][0] != '-') {
-		e = bo_cmd_find(argc - 1, argv + 1, &used);
+		e = cmdline_find(bo_cmd_table, argc - 1, argv + 1, &used);
 		if (e == NULL) {
 			if (used == 1)
 				fprintf(stderr, "%s: %s needs a subcommand\n\n", BO_PROGRAM, argv[1]);

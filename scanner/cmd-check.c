@@ -87,7 +87,7 @@ print_json(const struct gate_verdict *v, struct device *d)
 }
 
 static int
-check_exec(const struct scanner_cmd *self, int argc, char **argv)
+check_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL, *image = NULL;
 	struct gate_config cfg;
@@ -99,7 +99,7 @@ check_exec(const struct scanner_cmd *self, int argc, char **argv)
 	long timeout = 0;
 
 	gate_config_default(&cfg);
-	while ((c = scanner_getopt(self, argc, argv, check_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, check_options)) != -1) {
 		switch (c) {
 		case 'r':
 			replica = optarg;
@@ -121,52 +121,53 @@ check_exec(const struct scanner_cmd *self, int argc, char **argv)
 			break;
 		case 'e':
 			if (scanner_parse_id(optarg, &cfg.event) != 0)
-				return scanner_usage_error(self, "--event \"%s\": want an event id",
+				return cmdline_usage_error(self, "--event \"%s\": want an event id",
 				    optarg);
 			break;
 		case 'E':
 		case 'L':
 			if (scanner_parse_minutes(optarg, c == 'E' ? &cfg.window.early :
 			    &cfg.window.late) != 0)
-				return scanner_usage_error(self, "--%s \"%s\": want minutes, 0 to "
+				return cmdline_usage_error(self, "--%s \"%s\": want minutes, 0 to "
 				    "10080", c == 'E' ? "early" : "late", optarg);
 			break;
 		case 't':
 			timeout = strtol(optarg, &end, 10);
 			if (*optarg < '0' || *optarg > '9' || *end != '\0' || timeout < 1 ||
 			    timeout > 60000)
-				return scanner_usage_error(self, "--timeout \"%s\": want 1 to 60000 "
+				return cmdline_usage_error(self,
+				    "--timeout \"%s\": want 1 to 60000 "
 				    "milliseconds", optarg);
 			break;
 		}
 	}
 	if ((replica = scanner_replica(replica)) == NULL)
-		return scanner_usage_error(self, "--replica FILE is required");
+		return cmdline_usage_error(self, "--replica FILE is required");
 	if (image != NULL && optind < argc)
-		return scanner_usage_error(self, "give a payload or --image, not both");
+		return cmdline_usage_error(self, "give a payload or --image, not both");
 	if (image == NULL && argc - optind != 1)
-		return scanner_usage_error(self, argc == optind ? "what to check? a ticket's text, "
+		return cmdline_usage_error(self, argc == optind ? "what to check? a ticket's text, "
 		    "- for standard input, or --image FILE" : "one ticket at a time");
 
 	if (image != NULL) {
 		if (qr_decode_file(image, &text, &cause) != 0) {
-			rc = scanner_error(self, SCANNER_EXIT_ERROR, "%s", cause);
+			rc = cmdline_error(self, SCANNER_EXIT_ERROR, "%s", cause);
 			free(cause);
 			return rc;
 		}
 	} else if (strcmp(argv[optind], "-") == 0) {
 		if ((text = read_stdin()) == NULL)
-			return scanner_error(self, SCANNER_EXIT_ERROR, "standard input: more than "
+			return cmdline_error(self, SCANNER_EXIT_ERROR, "standard input: more than "
 			    "%d bytes: not a ticket", CHECK_STDIN_MAX);
 	} else
 		text = xstrdup(argv[optind]);
 
 	if (device_open(replica, &d, &cause) != 0) {
-		rc = scanner_error(self, SCANNER_EXIT_ERROR, "%s", cause);
+		rc = cmdline_error(self, SCANNER_EXIT_ERROR, "%s", cause);
 		goto out;
 	}
 	if (device_role(d) != ROLE_GATE) {
-		rc = scanner_error(self, SCANNER_EXIT_ERROR, "%s is the replica of a %s, not of a "
+		rc = cmdline_error(self, SCANNER_EXIT_ERROR, "%s is the replica of a %s, not of a "
 		    "gate (inspect --replica checks a ticket anywhere)", replica,
 		    role_name(device_role(d)));
 		goto out;
@@ -178,7 +179,7 @@ check_exec(const struct scanner_cmd *self, int argc, char **argv)
 	if (offline)
 		device_set_offline(d, 1);
 	if (gate_check_config(d, &cfg, text, manual, mode, offline, &v, &cause) != 0) {
-		rc = scanner_error(self, SCANNER_EXIT_ERROR, "%s (the scan was not recorded)",
+		rc = cmdline_error(self, SCANNER_EXIT_ERROR, "%s (the scan was not recorded)",
 		    cause);
 		goto out;
 	}
@@ -195,7 +196,7 @@ out:
 	return rc;
 }
 
-const struct scanner_cmd scanner_cmd_check = {
+const struct cmdline_cmd scanner_cmd_check = {
 	.name = "check",
 	.usage = "--replica FILE [--offline] [--json] [--exit] [--manual] [--event ID]\n"
 	    "    [--early MIN] [--late MIN] [--timeout MS] (PAYLOAD | - | --image FILE)",
@@ -221,4 +222,5 @@ const struct scanner_cmd scanner_cmd_check = {
 	    "  --timeout MS     how long to wait for the server (default 300, or the\n"
 	    "                   settings file's timeout)\n",
 	.exec = check_exec,
+	.prog = &scanner_prog,
 };

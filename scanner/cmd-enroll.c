@@ -15,7 +15,7 @@ static const struct option enroll_options[] = {
 };
 
 static int
-enroll_exec(const struct scanner_cmd *self, int argc, char **argv)
+enroll_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL, *server = NULL, *code = NULL, *pin = NULL;
 	struct device *d = NULL;
@@ -23,7 +23,7 @@ enroll_exec(const struct scanner_cmd *self, int argc, char **argv)
 	char *cause = NULL;
 	int c;
 
-	while ((c = scanner_getopt(self, argc, argv, enroll_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, enroll_options)) != -1) {
 		if (c == 'r')
 			replica = optarg;
 		else if (c == 's')
@@ -39,13 +39,13 @@ enroll_exec(const struct scanner_cmd *self, int argc, char **argv)
 	if (pin == NULL)
 		pin = config_text(scanner_config, "pin");
 	if (replica == NULL || server == NULL || code == NULL)
-		return scanner_usage_error(self, "--%s is required", replica == NULL ? "replica" :
+		return cmdline_usage_error(self, "--%s is required", replica == NULL ? "replica" :
 		    server == NULL ? "server" : "code");
 	if (optind < argc)
-		return scanner_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 
 	if (device_enroll_pinned(replica, server, code, pin, &d, &cause) != 0) {
-		c = scanner_error(self, SCANNER_EXIT_FAIL, "%s", cause);
+		c = cmdline_error(self, SCANNER_EXIT_FAIL, "%s", cause);
 		free(cause);
 		return c;
 	}
@@ -66,7 +66,7 @@ enroll_exec(const struct scanner_cmd *self, int argc, char **argv)
 	return SCANNER_EXIT_OK;
 }
 
-const struct scanner_cmd scanner_cmd_enroll = {
+const struct cmdline_cmd scanner_cmd_enroll = {
 	.name = "enroll",
 	.usage = "--replica FILE --server URL --code CODE [--pin PIN]",
 	.summary = "Enroll this gate with the sync server, then sync once.",
@@ -84,4 +84,5 @@ const struct scanner_cmd scanner_cmd_enroll = {
 	    "                   printed (sha256//...); without it the key the server shows\n"
 	    "                   now is trusted and kept (default: the settings file's pin)\n",
 	.exec = enroll_exec,
+	.prog = &scanner_prog,
 };

@@ -34,7 +34,7 @@ hex_line(const char *name, const uint8_t *b, size_t len)
 
 /* Verify against the replica's keyring; prints the signer's key and the result. */
 static int
-verify(const struct scanner_cmd *self, const char *path, const char *text,
+verify(const struct cmdline_cmd *self, const char *path, const char *text,
     const struct ticket *t)
 {
 	struct replica *r = NULL;
@@ -45,7 +45,7 @@ verify(const struct scanner_cmd *self, const char *path, const char *text,
 	int rc;
 
 	if (replica_open(path, 0, &r, &cause) != 0 || gate_keyring(r, &kr, &cause) != 0) {
-		rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s", cause);
+		rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s", cause);
 		free(cause);
 		replica_close(r);
 		return rc;
@@ -63,7 +63,7 @@ verify(const struct scanner_cmd *self, const char *path, const char *text,
 }
 
 static int
-inspect_exec(const struct scanner_cmd *self, int argc, char **argv)
+inspect_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL, *image = NULL;
 	struct ticket t;
@@ -73,20 +73,20 @@ inspect_exec(const struct scanner_cmd *self, int argc, char **argv)
 	char *text = NULL, *cause = NULL, iso[TIMEFMT_ISO_MAX];
 	int c, rc;
 
-	while ((c = scanner_getopt(self, argc, argv, inspect_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, inspect_options)) != -1) {
 		if (c == 'r')
 			replica = optarg;
 		else if (c == 'i')
 			image = optarg;
 	}
 	if (image == NULL && argc - optind != 1)
-		return scanner_usage_error(self, argc == optind ? "which ticket? give its text" :
+		return cmdline_usage_error(self, argc == optind ? "which ticket? give its text" :
 		    "one ticket at a time (quote a text that holds a space)");
 	if (image != NULL && optind < argc)
-		return scanner_usage_error(self, "give a payload or --image, not both");
+		return cmdline_usage_error(self, "give a payload or --image, not both");
 	if (image != NULL) {
 		if (qr_decode_file(image, &text, &cause) != 0) {
-			rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s", cause);
+			rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s", cause);
 			free(cause);
 			return rc;
 		}
@@ -123,7 +123,7 @@ inspect_exec(const struct scanner_cmd *self, int argc, char **argv)
 	return rc;
 }
 
-const struct scanner_cmd scanner_cmd_inspect = {
+const struct cmdline_cmd scanner_cmd_inspect = {
 	.name = "inspect",
 	.usage = "[--replica FILE] (PAYLOAD | --image FILE)",
 	.summary = "Print every field of a ticket, the bytes it signs and its signature, in hex.",
@@ -140,4 +140,5 @@ const struct scanner_cmd scanner_cmd_inspect = {
 	    "Exit status 0, or 1 when the text is not a readable ticket (or, with --replica,\n"
 	    "does not verify).\n",
 	.exec = inspect_exec,
+	.prog = &scanner_prog,
 };

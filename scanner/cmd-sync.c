@@ -12,7 +12,7 @@ static const struct option sync_options[] = {
 };
 
 static int
-sync_exec(const struct scanner_cmd *self, int argc, char **argv)
+sync_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL;
 	struct device *d = NULL;
@@ -20,21 +20,21 @@ sync_exec(const struct scanner_cmd *self, int argc, char **argv)
 	char *cause = NULL;
 	int c, rc;
 
-	while ((c = scanner_getopt(self, argc, argv, sync_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, sync_options)) != -1) {
 		if (c == 'r')
 			replica = optarg;
 	}
 	if ((replica = scanner_replica(replica)) == NULL)
-		return scanner_usage_error(self, "--replica FILE is required");
+		return cmdline_usage_error(self, "--replica FILE is required");
 	if (optind < argc)
-		return scanner_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 	if (device_open(replica, &d, &cause) != 0) {
-		rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s", cause);
+		rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s", cause);
 		free(cause);
 		return rc;
 	}
 	if (device_sync(d, 0, &rep, &cause) != 0) {
-		rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s (%d scans still waiting to "
+		rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s (%d scans still waiting to "
 		    "upload)", cause, device_waiting(d));
 		free(cause);
 		device_close(d);
@@ -46,7 +46,7 @@ sync_exec(const struct scanner_cmd *self, int argc, char **argv)
 	return SCANNER_EXIT_OK;
 }
 
-const struct scanner_cmd scanner_cmd_sync = {
+const struct cmdline_cmd scanner_cmd_sync = {
 	.name = "sync",
 	.usage = "--replica FILE",
 	.summary = "Push the scans waiting to upload and pull what changed, once.",
@@ -58,4 +58,5 @@ const struct scanner_cmd scanner_cmd_sync = {
 	    "  --replica FILE   the gate's replica (default $TESSERA_REPLICA, or the\n"
 	    "                   settings file's replica)\n",
 	.exec = sync_exec,
+	.prog = &scanner_prog,
 };

@@ -17,10 +17,10 @@
 int
 main(int argc, char **argv)
 {
-	const struct scanner_cmd *c;
+	const struct cmdline_cmd *c;
 	const char *path;
 	char *cause = NULL;
-	int rc;
+	int rc, used;
 
 	setlocale(LC_ALL, "");
 	keys_init();
@@ -49,7 +49,7 @@ main(int argc, char **argv)
 	/* No command, or options first: the gate screen. */
 	if (argc < 2 || argv[1][0] == '-')
 		rc = scanner_cmd_screen.exec(&scanner_cmd_screen, argc, argv);
-	else if ((c = scanner_find(argv[1])) == NULL) {
+	else if ((c = cmdline_find(scanner_cmds, 1, argv + 1, &used)) == NULL) {
 		fprintf(stderr, "%s: unknown command \"%s\"\n\n", SCANNER_PROGRAM, argv[1]);
 		scanner_usage(stderr);
 		rc = SCANNER_EXIT_ERROR;

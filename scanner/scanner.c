@@ -1,9 +1,7 @@
 /* scanner.c: tessera-scanner's command table and the helpers its commands share. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "scanner.h"
 
@@ -19,7 +17,14 @@ const struct config_key scanner_config_keys[] = {
 const size_t scanner_nconfig_keys = nitems(scanner_config_keys);
 struct config *scanner_config;
 
-const struct scanner_cmd *const scanner_cmds[] = {
+const struct cmdline_prog scanner_prog = {
+	.name = SCANNER_PROGRAM,
+	.exit_ok = SCANNER_EXIT_OK,
+	.exit_usage = SCANNER_EXIT_ERROR,
+	.nameless = &scanner_cmd_screen,
+};
+
+const struct cmdline_cmd *const scanner_cmds[] = {
 	&scanner_cmd_screen,
 	&scanner_cmd_check,
 	&scanner_cmd_inspect,
@@ -28,103 +33,15 @@ const struct scanner_cmd *const scanner_cmds[] = {
 	NULL,
 };
 
-const struct scanner_cmd *
-scanner_find(const char *name)
-{
-	const struct scanner_cmd *const *c;
-
-	for (c = scanner_cmds; *c != NULL; c++) {
-		if (strcmp((*c)->name, name) == 0)
-			return *c;
-	}
-	return NULL;
-}
-
 void
 scanner_usage(FILE *f)
 {
-	const struct scanner_cmd *const *c;
-
 	fprintf(f, "%s: the Tessera gate scanner\n\n", SCANNER_PROGRAM);
-	for (c = scanner_cmds; *c != NULL; c++) {
-		if (*c == &scanner_cmd_screen)
-			fprintf(f, "usage: %s %s\n", SCANNER_PROGRAM, (*c)->usage);
-		else
-			fprintf(f, "usage: %s %s %s\n", SCANNER_PROGRAM, (*c)->name, (*c)->usage);
-	}
+	cmdline_print_usage(f, scanner_cmds, NULL);
 	fprintf(f, "\n%s COMMAND --help describes a command; without a command, the gate "
 	    "screen.\n", SCANNER_PROGRAM);
 	fprintf(f, "--config FILE (before or after the command) reads settings from FILE instead "
 	    "of\n~/.config/tessera/scanner.conf; --version prints the version.\n");
-}
-
-static void
-print_help(const struct scanner_cmd *self)
-{
-	if (self == &scanner_cmd_screen)
-		printf("usage: %s %s\n\n%s\n", SCANNER_PROGRAM, self->usage, self->summary);
-	else
-		printf("usage: %s %s %s\n\n%s\n", SCANNER_PROGRAM, self->name, self->usage,
-		    self->summary);
-	if (self->help != NULL && *self->help != '\0')
-		printf("\n%s", self->help);
-}
-
-int
-scanner_error(const struct scanner_cmd *self, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s %s: ", SCANNER_PROGRAM, self->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
-
-int
-scanner_usage_error(const struct scanner_cmd *self, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s %s: ", SCANNER_PROGRAM, self->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s %s %s\n(%s %s --help says more)\n", SCANNER_PROGRAM,
-	    self->name, self->usage, SCANNER_PROGRAM, self->name);
-	return SCANNER_EXIT_ERROR;
-}
-
-int
-scanner_getopt(const struct scanner_cmd *self, int argc, char **argv,
-    const struct option *longopts)
-{
-	const struct option *o;
-	int c;
-
-	opterr = 0;
-	/* "-" alone is an argument (standard input), which getopt leaves alone. */
-	c = getopt_long(argc, argv, ":h", longopts, NULL);
-	switch (c) {
-	case 'h':
-		print_help(self);
-		exit(SCANNER_EXIT_OK);
-	case ':':
-		for (o = longopts; o->name != NULL; o++) {
-			if (o->val == optopt)
-				break;
-		}
-		exit(scanner_usage_error(self, "--%s needs a value",
-		    o->name != NULL ? o->name : "?"));
-	case '?':
-		exit(scanner_usage_error(self, "unknown option %s", argv[optind - 1]));
-	default:
-		return c;
-	}
 }
 
 int

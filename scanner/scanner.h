@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 
+#include "cmdline.h"
 #include "compat.h"
 #include "config.h"
 #include "gate.h"
@@ -20,34 +21,21 @@
 #define SCANNER_EXIT_FAIL   1       /* enroll, sync, inspect: refused or failed */
 #define SCANNER_EXIT_ERROR  2       /* a wrong command line, or check could not decide */
 
-/* A command: its name, arguments, one line of summary, the help of its options, and exec. */
-struct scanner_cmd {
-	const char  *name;
-	const char  *usage;
-	const char  *summary;
-	const char  *help;
-	int        (*exec)(const struct scanner_cmd *self, int argc, char **argv);
-};
+/*
+ * Each command is a struct cmdline_cmd (cmdline.h) with .prog = &scanner_prog; it prints
+ * errors with cmdline_error(self, status, ...) and cmdline_usage_error() (SCANNER_EXIT_ERROR),
+ * and reads its options with cmdline_getopt(). screen is the nameless command: its usage and
+ * help lines leave "screen" out.
+ */
 
 /* cmd-*.c, screen.c */
-extern const struct scanner_cmd scanner_cmd_enroll, scanner_cmd_sync, scanner_cmd_check,
+extern const struct cmdline_cmd scanner_cmd_enroll, scanner_cmd_sync, scanner_cmd_check,
     scanner_cmd_inspect, scanner_cmd_screen;
 
 /* scanner.c */
-extern const struct scanner_cmd *const scanner_cmds[];    /* NULL-terminated */
-const struct scanner_cmd *scanner_find(const char *name);
+extern const struct cmdline_prog scanner_prog;        /* tessera-scanner, for cmdline.h */
+extern const struct cmdline_cmd *const scanner_cmds[];    /* NULL-terminated */
 void scanner_usage(FILE *f);
-/* "tessera-scanner NAME: message" on stderr; returns status. */
-int scanner_error(const struct scanner_cmd *self, int status, const char *fmt, ...)
-    PRINTFLIKE(3, 4);
-/* The message, the usage line and a pointer to --help; returns SCANNER_EXIT_ERROR. */
-int scanner_usage_error(const struct scanner_cmd *self, const char *fmt, ...) PRINTFLIKE(2, 3);
-/*
- * getopt_long; longopts must hold { "help", no_argument, NULL, 'h' }. Prints the help and
- * exits 0 on --help; exits 2 on an unknown option or a missing value.
- */
-int scanner_getopt(const struct scanner_cmd *self, int argc, char **argv,
-    const struct option *longopts);
 /* A decimal id from 1 to UINT32_MAX. 0, or -1 with *out untouched. */
 int scanner_parse_id(const char *s, uint32_t *out) WARN_UNUSED;
 /* Minutes from 0 to 7 days, into seconds. 0, or -1. */

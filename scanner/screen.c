@@ -312,7 +312,7 @@ static const struct option screen_options[] = {
 };
 
 static int
-screen_exec(const struct scanner_cmd *self, int argc, char **argv)
+screen_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	const char *replica = NULL, *camera = NULL;
 	struct screen sc;
@@ -323,7 +323,7 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 
 	memset(&sc, 0, sizeof sc);
 	gate_config_default(&sc.cfg);
-	while ((c = scanner_getopt(self, argc, argv, screen_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, screen_options)) != -1) {
 		switch (c) {
 		case 'r':
 			replica = optarg;
@@ -339,7 +339,7 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 			break;
 		case 'C':
 			if ((colours = config_colours_parse(optarg)) < 0)
-				return scanner_usage_error(self, "--colours \"%s\": want on, off, "
+				return cmdline_usage_error(self, "--colours \"%s\": want on, off, "
 				    "default, mono or colourblind", optarg);
 			break;
 		case 'o':
@@ -347,26 +347,27 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 			break;
 		case 'e':
 			if (scanner_parse_id(optarg, &sc.cfg.event) != 0)
-				return scanner_usage_error(self, "--event \"%s\": want an event id",
+				return cmdline_usage_error(self, "--event \"%s\": want an event id",
 				    optarg);
 			break;
 		case 'E':
 		case 'L':
 			if (scanner_parse_minutes(optarg, c == 'E' ? &sc.cfg.window.early :
 			    &sc.cfg.window.late) != 0)
-				return scanner_usage_error(self, "--%s \"%s\": want minutes, 0 to "
+				return cmdline_usage_error(self, "--%s \"%s\": want minutes, 0 to "
 				    "10080", c == 'E' ? "early" : "late", optarg);
 			break;
 		case 't':
 			timeout = parse_ms(optarg);
 			if (timeout < 1)
-				return scanner_usage_error(self, "--timeout \"%s\": want 1 to 60000 "
+				return cmdline_usage_error(self,
+				    "--timeout \"%s\": want 1 to 60000 "
 				    "milliseconds", optarg);
 			break;
 		}
 	}
 	if ((replica = scanner_replica(replica)) == NULL)
-		return scanner_usage_error(self, "--replica FILE is required (or set "
+		return cmdline_usage_error(self, "--replica FILE is required (or set "
 		    "TESSERA_REPLICA, or replica in the settings file)");
 	/* What the command line left unsaid, the settings file says. */
 	if (camera == NULL)
@@ -378,15 +379,15 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 	if (colours < 0)
 		colours = config_colours(scanner_config, "colours", CONFIG_COLOURS_DEFAULT);
 	if (optind < argc)
-		return scanner_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 
 	if (device_open(replica, &sc.d, &cause) != 0) {
-		rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s", cause);
+		rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s", cause);
 		free(cause);
 		return rc;
 	}
 	if (device_role(sc.d) != ROLE_GATE) {
-		rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s is the replica of a %s, not of a "
+		rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s is the replica of a %s, not of a "
 		    "gate: enroll this scanner with a gate's code", replica,
 		    role_name(device_role(sc.d)));
 		device_close(sc.d);
@@ -397,13 +398,13 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 	if (sc.offline)
 		device_set_offline(sc.d, 1);
 	if (camera != NULL && (sc.cam = camera_open(camera, &cause)) == NULL) {
-		rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s", cause);
+		rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s", cause);
 		free(cause);
 		device_close(sc.d);
 		return rc;
 	}
 	if ((sc.sy = syncer_start(replica, &cause)) == NULL) {
-		rc = scanner_error(self, SCANNER_EXIT_FAIL, "%s", cause);
+		rc = cmdline_error(self, SCANNER_EXIT_FAIL, "%s", cause);
 		free(cause);
 		camera_close(sc.cam);
 		device_close(sc.d);
@@ -428,7 +429,7 @@ screen_exec(const struct scanner_cmd *self, int argc, char **argv)
 	return rc;
 }
 
-const struct scanner_cmd scanner_cmd_screen = {
+const struct cmdline_cmd scanner_cmd_screen = {
 	.name = "screen",
 	.usage = "[--replica FILE] [--camera /dev/videoN] [--no-bell | --bell]\n"
 	    "    [--colours SCHEME] [--offline] [--event ID] [--early MIN] [--late MIN] [--timeout MS]",
@@ -453,4 +454,5 @@ const struct scanner_cmd scanner_cmd_screen = {
 	    "The settings file (--config FILE, or ~/.config/tessera/scanner.conf) may set\n"
 	    "replica, camera, timeout, bell and colours; these options win over it.\n",
 	.exec = screen_exec,
+	.prog = &scanner_prog,
 };

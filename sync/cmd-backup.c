@@ -234,7 +234,7 @@ check_absent(const char *path, char **cause)
 }
 
 static int
-cmd_backup_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_backup_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -261,18 +261,18 @@ cmd_backup_exec(const struct cmd_entry *self, int argc, char **argv)
 	int64_t seq = 0;
 	size_t i;
 
-	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		if (c == 'd')
 			db = optarg;
 		else if (c == 't')
 			to = optarg;
 	}
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required (the store to copy)");
+		return cmdline_usage_error(self, "--db FILE is required (the store to copy)");
 	if (to == NULL)
-		return cmd_usage_error(self, "--to FILE is required (the copy to make)");
+		return cmdline_usage_error(self, "--to FILE is required (the copy to make)");
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 
 	for (i = 0; i < nitems(extra); i++) {
 		src[i] = xasprintf("%s%s", db, extra[i].suffix);
@@ -348,7 +348,7 @@ fail:
 		}
 	}
 	free(p);
-	cmd_error(self, "%s", cause != NULL ? cause : "failed");
+	cmdline_error(self, CMD_EXIT_ERROR, "%s", cause != NULL ? cause : "failed");
 	free(cause);
 	rc = CMD_EXIT_ERROR;
 out:
@@ -361,7 +361,7 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_backup_entry = {
+const struct cmdline_cmd cmd_backup_entry = {
 	.name = "backup",
 	.usage = "--db FILE --to FILE",
 	.summary = "Copy the store, its root key and its TLS files, safely while serve runs.",
@@ -377,4 +377,5 @@ const struct cmd_entry cmd_backup_entry = {
 	    "  --db FILE  the store to copy\n"
 	    "  --to FILE  the copy to make (FILE.rootkey, FILE.crt, FILE.tlskey beside it)\n",
 	.exec = cmd_backup_exec,
+	.prog = &cmd_prog,
 };

@@ -17,7 +17,7 @@ static const struct option device_options[] = {
 };
 
 static int
-cmd_device_add_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_device_add_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -35,7 +35,7 @@ cmd_device_add_exec(const struct cmd_entry *self, int argc, char **argv)
 	uint32_t id;
 	int c, role, rc;
 
-	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -52,27 +52,27 @@ cmd_device_add_exec(const struct cmd_entry *self, int argc, char **argv)
 		}
 	}
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required");
+		return cmdline_usage_error(self, "--db FILE is required");
 	if (rolearg == NULL || name == NULL)
-		return cmd_usage_error(self, "--%s is required", rolearg == NULL ?
+		return cmdline_usage_error(self, "--%s is required", rolearg == NULL ?
 		    "role gate|boxoffice" : "name TEXT");
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\" (quote a name with "
+		return cmdline_usage_error(self, "unexpected argument \"%s\" (quote a name with "
 		    "spaces)", argv[optind]);
 	role = role_parse(rolearg);
 	if (role != ROLE_GATE && role != ROLE_BOXOFFICE)
-		return cmd_usage_error(self, "--role \"%s\": want gate or boxoffice", rolearg);
+		return cmdline_usage_error(self, "--role \"%s\": want gate or boxoffice", rolearg);
 	if (cmd_check_text(name, DEVICE_NAME_MAX, "--name", &cause) != 0) {
-		rc = cmd_usage_error(self, "%s", cause);
+		rc = cmdline_usage_error(self, "%s", cause);
 		free(cause);
 		return rc;
 	}
 	if (secarg != NULL && role != ROLE_GATE)
-		return cmd_usage_error(self, "--sections is for gates: a box office sells "
+		return cmdline_usage_error(self, "--sections is for gates: a box office sells "
 		    "every section");
 	if (secarg != NULL) {
 		if (cmd_parse_sections(secarg, "--sections", &sections, &cause) != 0) {
-			rc = cmd_usage_error(self, "%s", cause);
+			rc = cmdline_usage_error(self, "%s", cause);
 			free(cause);
 			return rc;
 		}
@@ -83,7 +83,7 @@ cmd_device_add_exec(const struct cmd_entry *self, int argc, char **argv)
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
 		goto out;
 	if (store_device_add(st, role, name, joined, &id, &code, &cause) != 0) {
-		rc = cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		free(cause);
 		goto out;
 	}
@@ -107,7 +107,7 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_device_add_entry = {
+const struct cmdline_cmd cmd_device_add_entry = {
 	.name = "device add",
 	.usage = "--db FILE --role gate|boxoffice --name TEXT [--sections A,B,...]",
 	.summary = "Add a device and print its one-time enrollment code (the last word).",
@@ -121,10 +121,11 @@ const struct cmd_entry cmd_device_add_entry = {
 	    "  --sections A,B,...   a gate: the sections it admits to (letters, digits, _);\n"
 	    "                       default every section\n",
 	.exec = cmd_device_add_exec,
+	.prog = &cmd_prog,
 };
 
 static int
-cmd_device_list_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_device_list_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	struct store *st = NULL;
 	struct cmd_rows *rows = NULL;
@@ -133,12 +134,12 @@ cmd_device_list_exec(const struct cmd_entry *self, int argc, char **argv)
 	char *hex;
 	int c, rc;
 
-	while ((c = cmd_getopt(self, argc, argv, device_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, device_options)) != -1) {
 		if (c == 'd')
 			db = optarg;
 	}
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
 		return rc;
 	s = db_prepare(store_db(st), "SELECT id, name, role, state, sections, pk FROM devices "
@@ -165,7 +166,8 @@ cmd_device_list_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	sqlite3_finalize(s);
 	if (c != SQLITE_DONE) {
-		rc = cmd_error(self, "reading the devices: %s", sqlite3_errmsg(store_db(st)));
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "reading the devices: %s",
+		    sqlite3_errmsg(store_db(st)));
 		goto out;
 	}
 	cmd_rows_print(rows, stdout, 0);
@@ -176,7 +178,7 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_device_list_entry = {
+const struct cmdline_cmd cmd_device_list_entry = {
 	.name = "device list",
 	.usage = "--db FILE",
 	.summary = "List the devices: id, name, role, state, sections, public key (hex).",
@@ -186,10 +188,11 @@ const struct cmd_entry cmd_device_list_entry = {
 	    "\n"
 	    "  --db FILE    the store\n",
 	.exec = cmd_device_list_exec,
+	.prog = &cmd_prog,
 };
 
 static int
-cmd_device_revoke_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_device_revoke_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	struct store *st = NULL;
 	sqlite3_stmt *s;
@@ -199,17 +202,19 @@ cmd_device_revoke_exec(const struct cmd_entry *self, int argc, char **argv)
 	uint32_t id;
 	int c, rc;
 
-	while ((c = cmd_getopt(self, argc, argv, device_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, device_options)) != -1) {
 		if (c == 'd')
 			db = optarg;
 	}
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required");
+		return cmdline_usage_error(self, "--db FILE is required");
 	if (argc - optind != 1)
-		return cmd_usage_error(self, argc == optind ? "which device? (device list shows "
+		return cmdline_usage_error(self,
+		    argc == optind ? "which device? (device list shows "
 		    "the ids)" : "one device at a time");
 	if (cmd_parse_id(argv[optind], &id) != 0)
-		return cmd_usage_error(self, "\"%s\": want a device id (device list shows them)",
+		return cmdline_usage_error(self,
+		    "\"%s\": want a device id (device list shows them)",
 		    argv[optind]);
 
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
@@ -224,17 +229,19 @@ cmd_device_revoke_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	sqlite3_finalize(s);
 	if (name == NULL) {
-		rc = cmd_error(self, "no device %" PRIu32 " (device list shows the ids)", id);
+		rc = cmdline_error(self, CMD_EXIT_ERROR,
+		    "no device %" PRIu32 " (device list shows the ids)", id);
 		goto out;
 	}
 	if (strcmp(state, "revoked") == 0) {
 		timefmt_local(revoked_at, NULL, when, sizeof when);
-		rc = cmd_error(self, "device %" PRIu32 " (%s) is already revoked, since %s", id,
+		rc = cmdline_error(self, CMD_EXIT_ERROR,
+		    "device %" PRIu32 " (%s) is already revoked, since %s", id,
 		    name, when);
 		goto out;
 	}
 	if (store_device_revoke(st, id, &cause) != 0) {
-		rc = cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		free(cause);
 		goto out;
 	}
@@ -248,7 +255,7 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_device_revoke_entry = {
+const struct cmdline_cmd cmd_device_revoke_entry = {
 	.name = "device revoke",
 	.usage = "--db FILE ID",
 	.summary = "Revoke device ID for good: its requests and the tickets it signed are refused.",
@@ -258,4 +265,5 @@ const struct cmd_entry cmd_device_revoke_entry = {
 	    "\n"
 	    "  --db FILE    the store\n",
 	.exec = cmd_device_revoke_exec,
+	.prog = &cmd_prog,
 };

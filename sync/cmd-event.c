@@ -63,7 +63,7 @@ fail:
 }
 
 static int
-cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_event_create_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -88,7 +88,7 @@ cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
 	int c, i, j, ntiers = 0, reentry = 0, rc;
 
 	memset(&e, 0, sizeof e);
-	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -119,21 +119,21 @@ cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	rc = CMD_EXIT_USAGE;
 	if (db == NULL) {
-		cmd_usage_error(self, "--db FILE is required");
+		cmdline_usage_error(self, "--db FILE is required");
 		goto out;
 	}
 	if (venue == NULL || name == NULL || starts == NULL) {
-		cmd_usage_error(self, "--%s is required", venue == NULL ? "venue ID" :
+		cmdline_usage_error(self, "--%s is required", venue == NULL ? "venue ID" :
 		    name == NULL ? "name TEXT" : "starts TIME");
 		goto out;
 	}
 	if (optind != argc) {
-		cmd_usage_error(self, "unexpected argument \"%s\" (quote a name with spaces)",
+		cmdline_usage_error(self, "unexpected argument \"%s\" (quote a name with spaces)",
 		    argv[optind]);
 		goto out;
 	}
 	if (cmd_parse_id(venue, &e.venue_id) != 0) {
-		cmd_usage_error(self, "--venue \"%s\": want a venue id (venue list shows them)",
+		cmdline_usage_error(self, "--venue \"%s\": want a venue id (venue list shows them)",
 		    venue);
 		goto out;
 	}
@@ -141,20 +141,21 @@ cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
 		goto usage_cause;
 	e.name = name;
 	if (timefmt_parse(starts, &e.starts_at, &cause) != 0) {
-		cmd_usage_error(self, "--starts %s", cause);
+		cmdline_usage_error(self, "--starts %s", cause);
 		goto out;
 	}
 	e.doors_at = e.starts_at - 3600;
 	if (doors != NULL && timefmt_parse(doors, &e.doors_at, &cause) != 0) {
-		cmd_usage_error(self, "--doors %s", cause);
+		cmdline_usage_error(self, "--doors %s", cause);
 		goto out;
 	}
 	if (e.doors_at > e.starts_at) {
-		cmd_usage_error(self, "--doors %s is after --starts %s", doors, starts);
+		cmdline_usage_error(self, "--doors %s is after --starts %s", doors, starts);
 		goto out;
 	}
 	if (strlen(currency) != 3 || strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
-		cmd_usage_error(self, "--currency \"%s\": want an ISO 4217 code of 3 upper-case "
+		cmdline_usage_error(self,
+		    "--currency \"%s\": want an ISO 4217 code of 3 upper-case "
 		    "letters, like EUR or GBP", currency);
 		goto out;
 	}
@@ -162,7 +163,7 @@ cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
 	e.reentry = reentry;
 
 	if (ntiers > TIERS_MAX) {
-		cmd_usage_error(self, "at most %d --tier options", TIERS_MAX);
+		cmdline_usage_error(self, "at most %d --tier options", TIERS_MAX);
 		goto out;
 	}
 	if (ntiers == 0) {
@@ -177,13 +178,14 @@ cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
 				goto usage_cause;
 			for (j = 0; j < i; j++) {
 				if (strcmp(tiers[j].name, tiers[i].name) == 0) {
-					cmd_usage_error(self, "--tier %s is given twice",
+					cmdline_usage_error(self, "--tier %s is given twice",
 					    tiers[i].name);
 					goto out;
 				}
 			}
 			if (tiers[i].sections == NULL && ntiers > 1) {
-				cmd_usage_error(self, "--tier %s: name its sections (NAME:PRICE:"
+				cmdline_usage_error(self,
+				    "--tier %s: name its sections (NAME:PRICE:"
 				    "SECTION,...) when there are several tiers", tiers[i].name);
 				goto out;
 			}
@@ -195,7 +197,7 @@ cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
 		goto out;
 	if (store_event_create(st, &e, &id, &cause) != 0) {
-		rc = cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		goto out;
 	}
 	timefmt_local(e.starts_at, "%Y-%m-%d %H:%M %Z", when, sizeof when);
@@ -206,7 +208,7 @@ cmd_event_create_exec(const struct cmd_entry *self, int argc, char **argv)
 	goto out;
 
 usage_cause:
-	rc = cmd_usage_error(self, "%s", cause);
+	rc = cmdline_usage_error(self, "%s", cause);
 out:
 	free(cause);
 	free(tier_args);
@@ -216,7 +218,7 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_event_create_entry = {
+const struct cmdline_cmd cmd_event_create_entry = {
 	.name = "event create",
 	.usage = "--db FILE --venue ID --name TEXT --starts TIME\n"
 	    "    [--doors TIME] [--currency CODE] [--reentry] [--tier NAME:PRICE[:SECTION,...]]...",
@@ -243,10 +245,11 @@ const struct cmd_entry cmd_event_create_entry = {
 	    "  tessera-sync event create --db tessera.db --venue 1 --name 'Hamlet' \\\n"
 	    "      --starts 2026-11-23T19:30 --tier Stalls:35:A,B,C --tier Circle:25.50:D,E\n",
 	.exec = cmd_event_create_exec,
+	.prog = &cmd_prog,
 };
 
 static int
-cmd_event_list_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_event_list_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -261,16 +264,16 @@ cmd_event_list_exec(const struct cmd_entry *self, int argc, char **argv)
 	size_t i;
 	int c, rc;
 
-	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		if (c == 'd')
 			db = optarg;
 	}
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
 		return rc;
 	if (store_events(st, &reply, &cause) != STORE_OK) {
-		rc = cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		free(cause);
 		store_close(st);
 		return rc;
@@ -297,11 +300,12 @@ cmd_event_list_exec(const struct cmd_entry *self, int argc, char **argv)
 	return CMD_EXIT_OK;
 }
 
-const struct cmd_entry cmd_event_list_entry = {
+const struct cmdline_cmd cmd_event_list_entry = {
 	.name = "event list",
 	.usage = "--db FILE",
 	.summary = "List the events by start time: id, times (local), venue, currency, name.",
 	.help =
 	    "  --db FILE    the store\n",
 	.exec = cmd_event_list_exec,
+	.prog = &cmd_prog,
 };

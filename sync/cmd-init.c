@@ -10,7 +10,7 @@
 #include "xmalloc.h"
 
 static int
-cmd_init_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_init_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -28,18 +28,18 @@ cmd_init_exec(const struct cmd_entry *self, int argc, char **argv)
 	mode_t mask;
 	int c, rc;
 
-	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		if (c == 'd')
 			db = optarg;
 		else if (c == 't')
 			hosts = optarg;
 	}
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required (the store to create)");
+		return cmdline_usage_error(self, "--db FILE is required (the store to create)");
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 	if (hosts != NULL && tls_check_hosts(hosts, &cause) != 0) {
-		rc = cmd_usage_error(self, "%s", cause);
+		rc = cmdline_usage_error(self, "%s", cause);
 		free(cause);
 		return rc;
 	}
@@ -52,7 +52,7 @@ cmd_init_exec(const struct cmd_entry *self, int argc, char **argv)
 		crt = tls_cert_path(db);
 		tlskey = tls_key_path(db);
 		if (tls_make_selfsigned(hosts, crt, tlskey, &not_after, pin, &cause) != 0) {
-			cmd_error(self, "%s", cause);
+			cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 			free(cause);
 			free(crt);
 			free(tlskey);
@@ -68,7 +68,7 @@ cmd_init_exec(const struct cmd_entry *self, int argc, char **argv)
 			unlink(crt);
 			unlink(tlskey);
 		}
-		cmd_error(self, "%s", cause);
+		cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		free(cause);
 		free(crt);
 		free(tlskey);
@@ -95,7 +95,7 @@ cmd_init_exec(const struct cmd_entry *self, int argc, char **argv)
 	return CMD_EXIT_OK;
 }
 
-const struct cmd_entry cmd_init_entry = {
+const struct cmdline_cmd cmd_init_entry = {
 	.name = "init",
 	.usage = "--db FILE [--tls-host NAME[,NAME...]]",
 	.summary = "Create a new store FILE and its organizer root key FILE.rootkey.",
@@ -113,4 +113,5 @@ const struct cmd_entry cmd_init_entry = {
 	    "  --tls-host NAME[,NAME...]  host names and IP addresses the devices use to reach\n"
 	    "                             the server, e.g. tickets.example.org,10.0.0.5\n",
 	.exec = cmd_init_exec,
+	.prog = &cmd_prog,
 };

@@ -26,7 +26,7 @@
 #define ACCEPTED "('applied', 'merged', 'conflict')"
 
 struct report {
-	const struct cmd_entry  *self;
+	const struct cmdline_cmd  *self;
 	struct store            *st;
 	sqlite3                 *db;
 	uint32_t                 event;
@@ -39,7 +39,7 @@ struct report {
 
 /* Options, the store and the event. CMD_EXIT_OK, or an exit status after a message. */
 static int
-report_open(const struct cmd_entry *self, int argc, char **argv, struct report *r)
+report_open(const struct cmdline_cmd *self, int argc, char **argv, struct report *r)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -54,7 +54,7 @@ report_open(const struct cmd_entry *self, int argc, char **argv, struct report *
 
 	memset(r, 0, sizeof *r);
 	r->self = self;
-	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -68,13 +68,15 @@ report_open(const struct cmd_entry *self, int argc, char **argv, struct report *
 		}
 	}
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required");
+		return cmdline_usage_error(self, "--db FILE is required");
 	if (event == NULL)
-		return cmd_usage_error(self, "--event ID is required (event list shows the ids)");
+		return cmdline_usage_error(self,
+		    "--event ID is required (event list shows the ids)");
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 	if (cmd_parse_id(event, &r->event) != 0)
-		return cmd_usage_error(self, "--event \"%s\": want an event id (event list shows "
+		return cmdline_usage_error(self,
+		    "--event \"%s\": want an event id (event list shows "
 		    "them)", event);
 	if ((rc = cmd_open(self, db, &r->st)) != CMD_EXIT_OK)
 		return rc;
@@ -94,7 +96,8 @@ report_open(const struct cmd_entry *self, int argc, char **argv, struct report *
 	if (r->name == NULL) {
 		store_close(r->st);
 		r->st = NULL;
-		return cmd_error(self, "no event %" PRIu32 " (event list shows the ids)",
+		return cmdline_error(self, CMD_EXIT_ERROR,
+		    "no event %" PRIu32 " (event list shows the ids)",
 		    r->event);
 	}
 	return CMD_EXIT_OK;
@@ -191,7 +194,7 @@ sales_cells(const struct report *r, struct cmd_rows *rows, sqlite3_stmt *s, int 
 }
 
 static int
-cmd_report_sales_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_report_sales_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	struct report r;
 	struct cmd_rows *tiers, *boxes;
@@ -287,7 +290,7 @@ cmd_report_sales_exec(const struct cmd_entry *self, int argc, char **argv)
 	return CMD_EXIT_OK;
 }
 
-const struct cmd_entry cmd_report_sales_entry = {
+const struct cmdline_cmd cmd_report_sales_entry = {
 	.name = "report sales",
 	.usage = "--db FILE --event ID [--csv]",
 	.summary = "Tickets sold and money taken, by tier, by box office and in total.",
@@ -301,12 +304,13 @@ const struct cmd_entry cmd_report_sales_entry = {
 	    "  --event ID    the event (event list shows the ids)\n"
 	    "  --csv         CSV with a header line instead of text tables\n",
 	.exec = cmd_report_sales_exec,
+	.prog = &cmd_prog,
 };
 
 /* ------------------------------------------------------------------ attendance */
 
 static int
-cmd_report_attendance_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_report_attendance_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	struct report r;
 	struct cmd_rows *secs, *gates;
@@ -423,7 +427,7 @@ cmd_report_attendance_exec(const struct cmd_entry *self, int argc, char **argv)
 	return CMD_EXIT_OK;
 }
 
-const struct cmd_entry cmd_report_attendance_entry = {
+const struct cmdline_cmd cmd_report_attendance_entry = {
 	.name = "report attendance",
 	.usage = "--db FILE --event ID [--csv]",
 	.summary = "Who came in: by section and by gate, with duplicate admissions.",
@@ -438,12 +442,13 @@ const struct cmd_entry cmd_report_attendance_entry = {
 	    "  --event ID    the event (event list shows the ids)\n"
 	    "  --csv         CSV with a header line instead of text tables\n",
 	.exec = cmd_report_attendance_exec,
+	.prog = &cmd_prog,
 };
 
 /* ------------------------------------------------------------------ conflicts */
 
 static int
-cmd_report_conflicts_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_report_conflicts_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	struct report r;
 	struct cmd_rows *rows;
@@ -525,7 +530,7 @@ cmd_report_conflicts_exec(const struct cmd_entry *self, int argc, char **argv)
 	return CMD_EXIT_OK;
 }
 
-const struct cmd_entry cmd_report_conflicts_entry = {
+const struct cmdline_cmd cmd_report_conflicts_entry = {
 	.name = "report conflicts",
 	.usage = "--db FILE --event ID [--csv]",
 	.summary = "Every conflict the merge found: both devices and both times.",
@@ -539,4 +544,5 @@ const struct cmd_entry cmd_report_conflicts_entry = {
 	    "  --event ID    the event (event list shows the ids)\n"
 	    "  --csv         CSV with a header line instead of a text table\n",
 	.exec = cmd_report_conflicts_exec,
+	.prog = &cmd_prog,
 };

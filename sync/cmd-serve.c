@@ -66,7 +66,7 @@ parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port, char **c
  * strings), neither (both NULL), or an error for one without the other.
  */
 static int
-default_tls(const struct cmd_entry *self, const char *db, char **cert, char **key)
+default_tls(const struct cmdline_cmd *self, const char *db, char **cert, char **key)
 {
 	char *c = tls_cert_path(db), *k = tls_key_path(db);
 	struct stat sb;
@@ -79,7 +79,8 @@ default_tls(const struct cmd_entry *self, const char *db, char **cert, char **ke
 		return CMD_EXIT_OK;
 	}
 	if (hc || hk) {
-		cmd_error(self, "%s exists but %s does not: give --tls-cert and --tls-key, or "
+		cmdline_error(self, CMD_EXIT_ERROR,
+		    "%s exists but %s does not: give --tls-cert and --tls-key, or "
 		    "--no-tls", hc ? c : k, hc ? k : c);
 		free(c);
 		free(k);
@@ -91,7 +92,7 @@ default_tls(const struct cmd_entry *self, const char *db, char **cert, char **ke
 }
 
 static int
-cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_serve_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -113,7 +114,7 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	int c, rc, quiet = 0, sig, notls = 0;
 
 	memset(&cfg, 0, sizeof cfg);
-	while ((c = cmd_getopt(self, argc, argv, longopts)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -139,20 +140,20 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 		}
 	}
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required");
+		return cmdline_usage_error(self, "--db FILE is required");
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 	if (parse_listen(where, host, sizeof host, &cfg.port, &cause) != 0) {
-		rc = cmd_usage_error(self, "%s", cause);
+		rc = cmdline_usage_error(self, "%s", cause);
 		free(cause);
 		return rc;
 	}
 	if ((cfg.tls_cert != NULL) != (cfg.tls_key != NULL))
-		return cmd_usage_error(self, "TLS needs both --tls-cert and --tls-key");
+		return cmdline_usage_error(self, "TLS needs both --tls-cert and --tls-key");
 	if (notls && cfg.tls_cert != NULL)
-		return cmd_usage_error(self, "--no-tls and --tls-cert: choose one");
+		return cmdline_usage_error(self, "--no-tls and --tls-cert: choose one");
 	if (quiet && cfg.log_json)
-		return cmd_usage_error(self, "--quiet and --log-json: choose one");
+		return cmdline_usage_error(self, "--quiet and --log-json: choose one");
 	cfg.host = host;
 	cfg.log = !quiet;
 
@@ -163,7 +164,7 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 		cfg.tls_key = dkey;
 	}
 	if (cfg.tls_cert != NULL && tlspin_from_file(cfg.tls_cert, pin, &cause) != 0) {
-		rc = cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		free(cause);
 		goto out;
 	}
@@ -178,7 +179,7 @@ cmd_serve_exec(const struct cmd_entry *self, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (server_start(st, &cfg, &srv, &cause) != 0) {
-		rc = cmd_error(self, "%s", cause);
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		free(cause);
 		store_close(st);
 		goto out;
@@ -207,7 +208,7 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_serve_entry = {
+const struct cmdline_cmd cmd_serve_entry = {
 	.name = "serve",
 	.usage = "--db FILE [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE | --no-tls]\n"
 	    "    [--quiet] [--log-json]",
@@ -229,4 +230,5 @@ const struct cmd_entry cmd_serve_entry = {
 	    "  --quiet             no request log\n"
 	    "  --log-json          the request log (stderr) as JSON lines\n",
 	.exec = cmd_serve_exec,
+	.prog = &cmd_prog,
 };

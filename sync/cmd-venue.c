@@ -14,7 +14,7 @@ static const struct option venue_options[] = {
 };
 
 static int
-cmd_venue_import_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_venue_import_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	struct venue *v = NULL;
 	struct store *st = NULL;
@@ -23,29 +23,30 @@ cmd_venue_import_exec(const struct cmd_entry *self, int argc, char **argv)
 	uint32_t id;
 	int c, rc;
 
-	while ((c = cmd_getopt(self, argc, argv, venue_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, venue_options)) != -1) {
 		if (c == 'd')
 			db = optarg;
 	}
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required");
+		return cmdline_usage_error(self, "--db FILE is required");
 	if (optind == argc)
-		return cmd_usage_error(self, "which venue file? (docs/venues.md has the format)");
+		return cmdline_usage_error(self,
+		    "which venue file? (docs/venues.md has the format)");
 	if (argc - optind > 1)
-		return cmd_usage_error(self, "one venue file at a time (unexpected \"%s\")",
+		return cmdline_usage_error(self, "one venue file at a time (unexpected \"%s\")",
 		    argv[optind + 1]);
 	path = argv[optind];
 
 	/* The whole file is checked before the store is touched: a bad file imports nothing. */
 	if (venue_load(path, &v, &cause) != 0) {
-		cmd_error(self, "%s", cause);
+		cmdline_error(self, CMD_EXIT_ERROR, "%s", cause);
 		free(cause);
 		return CMD_EXIT_ERROR;
 	}
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
 		goto out;
 	if (store_venue_import(st, v, &id, &cause) != 0) {
-		rc = cmd_error(self, "%s: %s", path, cause);
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "%s: %s", path, cause);
 		free(cause);
 		goto out;
 	}
@@ -58,7 +59,7 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_venue_import_entry = {
+const struct cmdline_cmd cmd_venue_import_entry = {
 	.name = "venue import",
 	.usage = "--db FILE PATH",
 	.summary = "Import the venue file PATH (format: docs/venues.md) and print its id.",
@@ -68,10 +69,11 @@ const struct cmd_entry cmd_venue_import_entry = {
 	    "\n"
 	    "  --db FILE    the store\n",
 	.exec = cmd_venue_import_exec,
+	.prog = &cmd_prog,
 };
 
 static int
-cmd_venue_list_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_venue_list_exec(const struct cmdline_cmd *self, int argc, char **argv)
 {
 	struct store *st = NULL;
 	struct cmd_rows *rows;
@@ -79,12 +81,12 @@ cmd_venue_list_exec(const struct cmd_entry *self, int argc, char **argv)
 	const char *db = NULL, *secs;
 	int c, rc;
 
-	while ((c = cmd_getopt(self, argc, argv, venue_options)) != -1) {
+	while ((c = cmdline_getopt(self, argc, argv, venue_options)) != -1) {
 		if (c == 'd')
 			db = optarg;
 	}
 	if (optind != argc)
-		return cmd_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
+		return cmdline_usage_error(self, "unexpected argument \"%s\"", argv[optind]);
 	if ((rc = cmd_open(self, db, &st)) != CMD_EXIT_OK)
 		return rc;
 
@@ -101,7 +103,8 @@ cmd_venue_list_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	sqlite3_finalize(s);
 	if (c != SQLITE_DONE) {
-		rc = cmd_error(self, "reading the venues: %s", sqlite3_errmsg(store_db(st)));
+		rc = cmdline_error(self, CMD_EXIT_ERROR, "reading the venues: %s",
+		    sqlite3_errmsg(store_db(st)));
 		goto out;
 	}
 	cmd_rows_print(rows, stdout, 0);
@@ -112,11 +115,12 @@ out:
 	return rc;
 }
 
-const struct cmd_entry cmd_venue_list_entry = {
+const struct cmdline_cmd cmd_venue_list_entry = {
 	.name = "venue list",
 	.usage = "--db FILE",
 	.summary = "List the imported venues: id, name, seats and sections.",
 	.help =
 	    "  --db FILE    the store\n",
 	.exec = cmd_venue_list_exec,
+	.prog = &cmd_prog,
 };

@@ -1,6 +1,6 @@
 /*
- * cmd.c: the table of tessera-sync's commands and what they share: finding a command, usage
- * and errors, options, opening the store, money, names, and printing tables.
+ * cmd.c: the table of tessera-sync's commands and what they share beyond cmdline.c: opening
+ * the store, money, names, and printing tables.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +14,14 @@
 #include "venue.h"
 #include "xmalloc.h"
 
-const struct cmd_entry *const cmd_table[] = {
+const struct cmdline_prog cmd_prog = {
+	.name = CMD_PROGRAM,
+	.exit_ok = CMD_EXIT_OK,
+	.exit_usage = CMD_EXIT_USAGE,
+	.no_value_error = 1,
+};
+
+const struct cmdline_cmd *const cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_venue_import_entry,
 	&cmd_venue_list_entry,
@@ -31,149 +38,17 @@ const struct cmd_entry *const cmd_table[] = {
 	NULL,
 };
 
-/* Does word equal the n-th word (from 0) of name? */
-static int
-word_is(const char *name, int n, const char *word)
-{
-	const char *p = name, *end;
-
-	while (n-- > 0) {
-		if ((p = strchr(p, ' ')) == NULL)
-			return 0;
-		p++;
-	}
-	end = strchr(p, ' ');
-	if (end == NULL)
-		end = p + strlen(p);
-	return strlen(word) == (size_t)(end - p) && strncmp(p, word, (size_t)(end - p)) == 0;
-}
-
-static int
-words(const char *name)
-{
-	int n = 1;
-
-	while ((name = strchr(name, ' ')) != NULL) {
-		name++;
-		n++;
-	}
-	return n;
-}
-
-const struct cmd_entry *
-cmd_find(int argc, char **argv, int *used)
-{
-	const struct cmd_entry *const *e;
-	int n;
-
-	*used = 0;
-	if (argc < 1)
-		return NULL;
-	for (e = cmd_table; *e != NULL; e++) {
-		if (!word_is((*e)->name, 0, argv[0]))
-			continue;
-		*used = 1;
-		n = words((*e)->name);
-		if (n == 1)
-			return *e;
-		if (argc >= 2 && word_is((*e)->name, 1, argv[1])) {
-			*used = 2;
-			return *e;
-		}
-	}
-	return NULL;
-}
-
-void
-cmd_print_usage(FILE *f, const char *group)
-{
-	const struct cmd_entry *const *e;
-
-	for (e = cmd_table; *e != NULL; e++) {
-		if (group == NULL || word_is((*e)->name, 0, group))
-			fprintf(f, "usage: %s %s %s\n", CMD_PROGRAM, (*e)->name, (*e)->usage);
-	}
-}
-
 int
-cmd_print_help(const struct cmd_entry *self)
-{
-	printf("usage: %s %s %s\n\n%s\n", CMD_PROGRAM, self->name, self->usage, self->summary);
-	if (self->help != NULL && *self->help != '\0')
-		printf("\n%s", self->help);
-	return CMD_EXIT_OK;
-}
-
-int
-cmd_error(const struct cmd_entry *self, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s %s: ", CMD_PROGRAM, self->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CMD_EXIT_ERROR;
-}
-
-int
-cmd_usage_error(const struct cmd_entry *self, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s %s: ", CMD_PROGRAM, self->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s %s %s\n(%s %s --help says more)\n", CMD_PROGRAM, self->name,
-	    self->usage, CMD_PROGRAM, self->name);
-	return CMD_EXIT_USAGE;
-}
-
-int
-cmd_getopt(const struct cmd_entry *self, int argc, char **argv, const struct option *longopts)
-{
-	const struct option *o;
-	int c, idx = -1;
-
-	opterr = 0;
-	c = getopt_long(argc, argv, ":h", longopts, &idx);
-	switch (c) {
-	case 'h':
-		cmd_print_help(self);
-		exit(CMD_EXIT_OK);
-	case ':':
-		/* optopt is the option's val; find its name. */
-		for (o = longopts; o->name != NULL; o++) {
-			if (o->val == optopt)
-				break;
-		}
-		exit(cmd_usage_error(self, "--%s needs a value", o->name != NULL ? o->name : "?"));
-	case '?':
-		/* A long option given a value it does not take comes here with its val. */
-		for (o = longopts; optopt != 0 && o->name != NULL; o++) {
-			if (o->val == optopt && strncmp(argv[optind - 1], "--", 2) == 0)
-				exit(cmd_usage_error(self, "--%s takes no value", o->name));
-		}
-		exit(cmd_usage_error(self, "unknown option %s", argv[optind - 1]));
-	default:
-		return c;
-	}
-}
-
-int
-cmd_open(const struct cmd_entry *self, const char *db, struct store **st)
+cmd_open(const struct cmdline_cmd *self, const char *db, struct store **st)
 {
 	char *cause = NULL;
 
 	if (db == NULL)
-		return cmd_usage_error(self, "--db FILE is required (the store that %s init made)",
+		return cmdline_usage_error(self,
+		    "--db FILE is required (the store that %s init made)",
 		    CMD_PROGRAM);
 	if (store_open(db, st, &cause) != 0) {
-		cmd_error(self, "cannot open the store %s: %s", db, cause);
+		cmdline_error(self, CMD_EXIT_ERROR, "cannot open the store %s: %s", db, cause);
 		free(cause);
 		return CMD_EXIT_ERROR;
 	}

@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 
+#include "cmdline.h"
 #include "compat.h"
 #include "store.h"
 
@@ -20,63 +21,28 @@
 #define CMD_EXIT_USAGE  2       /* the command line is wrong: nothing was opened */
 
 /*
- * A command. name is the words that select it ("venue import"); usage its arguments; summary
- * one line for tessera-sync --help; help what it does and its options, for CMD --help.
- * exec runs it with argv[0] the command's last word and returns an exit status; it prints
- * errors itself (cmd_error, cmd_usage_error) and frees what it made.
+ * Each command is a struct cmdline_cmd (cmdline.h) with .prog = &cmd_prog; it prints errors with
+ * cmdline_error(self, CMD_EXIT_ERROR, ...) and cmdline_usage_error(), and reads its options
+ * with cmdline_getopt().
  */
-struct cmd_entry {
-	const char  *name;
-	const char  *usage;
-	const char  *summary;
-	const char  *help;
-	int        (*exec)(const struct cmd_entry *self, int argc, char **argv);
-};
 
 /* cmd-*.c */
-extern const struct cmd_entry cmd_init_entry;
-extern const struct cmd_entry cmd_venue_import_entry, cmd_venue_list_entry;
-extern const struct cmd_entry cmd_event_create_entry, cmd_event_list_entry;
-extern const struct cmd_entry cmd_device_add_entry, cmd_device_list_entry,
+extern const struct cmdline_cmd cmd_init_entry;
+extern const struct cmdline_cmd cmd_venue_import_entry, cmd_venue_list_entry;
+extern const struct cmdline_cmd cmd_event_create_entry, cmd_event_list_entry;
+extern const struct cmdline_cmd cmd_device_add_entry, cmd_device_list_entry,
     cmd_device_revoke_entry;
-extern const struct cmd_entry cmd_report_sales_entry, cmd_report_attendance_entry,
+extern const struct cmdline_cmd cmd_report_sales_entry, cmd_report_attendance_entry,
     cmd_report_conflicts_entry;
-extern const struct cmd_entry cmd_serve_entry;
-extern const struct cmd_entry cmd_backup_entry;
+extern const struct cmdline_cmd cmd_serve_entry;
+extern const struct cmdline_cmd cmd_backup_entry;
 
 /* cmd.c */
-extern const struct cmd_entry *const cmd_table[];   /* NULL-terminated, in help order */
-
-/*
- * The command that argv (the words after the program name) names: *used is set to how many
- * words its name took (1 or 2). NULL when none matches; then *used says how many words did
- * match (0: no command starts with argv[0]; 1: argv[0] is a group such as "venue" and argv[1]
- * is missing or not one of its commands).
- */
-const struct cmd_entry *cmd_find(int argc, char **argv, int *used);
-/* "usage: tessera-sync NAME USAGE" for each command, or for those of one group (NULL: all). */
-void cmd_print_usage(FILE *f, const char *group);
-/* The command's usage line and help, on stdout. Returns CMD_EXIT_OK. */
-int cmd_print_help(const struct cmd_entry *self);
-
-/*
- * "tessera-sync NAME: message" on stderr. cmd_error returns CMD_EXIT_ERROR; cmd_usage_error adds
- * the usage line and a pointer to --help and returns CMD_EXIT_USAGE.
- */
-int cmd_error(const struct cmd_entry *self, const char *fmt, ...) PRINTFLIKE(2, 3);
-int cmd_usage_error(const struct cmd_entry *self, const char *fmt, ...) PRINTFLIKE(2, 3);
-
-/*
- * getopt_long over argv (options may come before or after the other arguments). longopts must
- * hold { "help", no_argument, NULL, 'h' }. Returns each option's val (optarg set), then -1 with
- * optind at the first other argument. On --help prints the help and exits 0; on an unknown
- * option or a missing value prints what was wrong and exits 2 (nothing is open yet).
- */
-int cmd_getopt(const struct cmd_entry *self, int argc, char **argv,
-    const struct option *longopts);
+extern const struct cmdline_prog cmd_prog;           /* tessera-sync, for cmdline.h */
+extern const struct cmdline_cmd *const cmd_table[];   /* NULL-terminated, in help order */
 
 /* Open the store of --db (usage error when db is NULL). CMD_EXIT_OK with *st, or an exit status. */
-int cmd_open(const struct cmd_entry *self, const char *db, struct store **st) WARN_UNUSED;
+int cmd_open(const struct cmdline_cmd *self, const char *db, struct store **st) WARN_UNUSED;
 
 /* A decimal id from 1 to UINT32_MAX, nothing else. 0, or -1 with *out untouched. */
 int cmd_parse_id(const char *s, uint32_t *out) WARN_UNUSED;

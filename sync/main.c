@@ -17,7 +17,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "%s: the Tessera sync server and its admin commands\n\n", CMD_PROGRAM);
-	cmd_print_usage(f, NULL);
+	cmdline_print_usage(f, cmd_table, NULL);
 	fprintf(f, "\n%s COMMAND --help describes a command; %s --version prints the version.\n",
 	    CMD_PROGRAM, CMD_PROGRAM);
 }
@@ -31,7 +31,7 @@ is_help(const char *arg)
 int
 main(int argc, char **argv)
 {
-	const struct cmd_entry *e;
+	const struct cmdline_cmd *e;
 	int used;
 
 	keys_init();
@@ -49,7 +49,7 @@ main(int argc, char **argv)
 		return CMD_EXIT_OK;
 	}
 
-	e = cmd_find(argc - 1, argv + 1, &used);
+	e = cmdline_find(cmd_table, argc - 1, argv + 1, &used);
 	if (e == NULL && used == 0) {
 		fprintf(stderr, "%s: unknown command \"%s\"\n\n", CMD_PROGRAM, argv[1]);
 		usage(stderr);
@@ -58,7 +58,7 @@ main(int argc, char **argv)
 	if (e == NULL) {
 		/* A group such as "venue" without one of its commands. */
 		if (argc > 2 && is_help(argv[2])) {
-			cmd_print_usage(stdout, argv[1]);
+			cmdline_print_usage(stdout, cmd_table, argv[1]);
 			return CMD_EXIT_OK;
 		}
 		if (argc > 2)
@@ -66,7 +66,7 @@ main(int argc, char **argv)
 			    argv[2]);
 		else
 			fprintf(stderr, "%s: %s needs a command\n", CMD_PROGRAM, argv[1]);
-		cmd_print_usage(stderr, argv[1]);
+		cmdline_print_usage(stderr, cmd_table, argv[1]);
 		return CMD_EXIT_USAGE;
 	}
 	return e->exec(e, argc - used, argv + used);
