@@ -391,7 +391,7 @@ prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay
 {
 	sqlite3_stmt *s;
 	int64_t seq;
-	int own = sqlite3_get_autocommit(d->db);
+	int own = sqlite3_get_autocommit(d->db), rc;
 
 	/* The dot is spent for good before anyone hears of it: never reused after a crash. */
 	if (own && db_begin(d->db, cause) != 0)
@@ -407,9 +407,14 @@ prepare(struct device *d, enum op_kind kind, struct seat_rec *r, const char *pay
 	s = db_cached(d->db, "SELECT entry FROM pending WHERE event_id = ? AND seat_id = ?");
 	sqlite3_bind_int64(s, 1, r->event_id);
 	sqlite3_bind_int64(s, 2, r->seat_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		vv_raise(&r->vv, d->id, (uint32_t)sqlite3_column_int64(s, 0));
 	db_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = db_error(d->db, "reading a pending change");
+		goto fail;
+	}
 	vv_increment(&r->vv, d->id);
 	if (reserve && pending_write(d, "INSERT INTO pending VALUES(?, ?, ?) ON CONFLICT("
 	    "event_id, seat_id) DO UPDATE SET entry = max(entry, excluded.entry)", r,

@@ -1076,10 +1076,18 @@ gate_check_config(struct device *d, const struct gate_config *cfg, const char *t
 		decide(d, cfg, &l, manual, mode, now, &out);
 		out.route = GATE_ROUTE_OFFLINE;
 		if (out.admit && on.prepared) {
+			/*
+			 * The record rebuilt from the replica keeps the entry the prepared one
+			 * used (which may follow a reserved one: device_prepare), so that what is
+			 * recorded is what was offered, and the reservation is cleared.
+			 */
+			uint32_t entry = vv_get(&on.op.rec.vv, me);
+
 			seat_rec_free(&on.op.rec);
 			seat_rec_init(&on.op.rec, 0, 0);
 			rec_after(&l, mode, me, now, &on.op.rec);
 			vv_increment(&on.op.rec.vv, me);
+			vv_raise(&on.op.rec.vv, me, entry);
 			on.op.rec.changed_by = me;
 			on.op.rec.changed_at = on.op.at;
 			if (device_record(d, &on.op, cause) != 0)

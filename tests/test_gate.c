@@ -27,6 +27,7 @@
 #include "db.h"
 #include "device.h"
 #include "gate.h"
+#include "proto.h"
 #include "keys.h"
 #include "qr.h"
 #include "server.h"
@@ -1157,6 +1158,67 @@ helper(int argc, char **argv)
 	return 2;
 }
 
+/*
+ * An online admission the server committed while the gate was killed before recording it;
+ * the next scan of that ticket finds the server down and admits offline. What the gate records
+ * must follow the server's admission (not carry its vector with another time), so that both
+ * converge to one record and the reservation is cleared.
+ */
+static void
+test_online_admit_killed_after_server_commit(void **state)
+{
+	uint32_t seat = seats[16];
+	char *text = sell(BO, seat), *cause = NULL, q[256];
+	struct seat_rec rec;
+	struct op op;
+	json_t *body, *reply = NULL;
+	long status = 0;
+	struct gate_verdict v;
+	sqlite3_stmt *s, *t;
+
+	(void)state;
+	sync_ok(GATE1);
+	assert_int_equal(device_seat(dev[GATE1], event_id, seat, &rec, &cause), 0);
+	rec.state = SEAT_ADMITTED;
+	rec.admitted_by = device_id(dev[GATE1]);
+	rec.admitted_at = time(NULL) - 100;
+	rec.moves++;
+	if (device_prepare(dev[GATE1], OP_ADMIT, &rec, NULL, 0, time(NULL) - 100, &op,
+	    &cause) != 0)
+		fail_msg("prepare: %s", cause);
+	body = json_pack("{s:o}", "op", proto_op_to_compact(&op));
+	assert_int_equal(device_call(dev[GATE1], "POST", PROTO_PREFIX "/admit", body, 0, &status,
+	    &reply, &cause), 0);
+	assert_int_equal(status, 200);
+	json_decref(body);
+	json_decref(reply);
+	op_free(&op);
+	seat_rec_free(&rec);
+	/* ... killed here: the replica never recorded it. */
+	server_down();
+	v = check(GATE1, text, GATE_ENTRY, 0);
+	assert_int_equal(v.reason, GATE_ADMITTED);
+	assert_int_equal(v.route, GATE_ROUTE_OFFLINE);
+	server_up();
+	sync_ok(GATE1);
+	sync_ok(GATE1);
+	snprintf(q, sizeof q, "SELECT vv, admitted_at FROM seat_state WHERE event_id = %u AND "
+	    "seat_id = %u", event_id, seat);
+	s = db_prepare(store_db(st), q);
+	t = db_prepare(replica_db(device_replica(dev[GATE1])), q);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_step(t), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(s, 0), sqlite3_column_bytes(t, 0));
+	assert_memory_equal(sqlite3_column_blob(s, 0), sqlite3_column_blob(t, 0),
+	    sqlite3_column_bytes(s, 0));
+	assert_int_equal(sqlite3_column_int64(s, 1), sqlite3_column_int64(t, 1));
+	sqlite3_finalize(s);
+	sqlite3_finalize(t);
+	snprintf(q, sizeof q, "SELECT count(*) FROM pending WHERE seat_id = %u", seat);
+	assert_int_equal(query_int(GATE1, q), 0);
+	free(text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1181,6 +1243,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_manual_entry),
 		cmocka_unit_test(test_counts_and_event),
 		cmocka_unit_test(test_revoked),
+		cmocka_unit_test(test_online_admit_killed_after_server_commit),
 	};
 
 	if (argc > 1)
