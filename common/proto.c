@@ -149,7 +149,7 @@ shape(const json_t *j, const char *const *table, const char *where, const char *
 		return 0;
 	}
 	if (!json_is_array(j))
-		return set_cause(cause, "%s: not an object", where);
+		return set_cause(cause, "%s: not an object (nor the compact array)", where);
 	for (n = 0; table[n] != NULL; n++)
 		;
 	if (json_array_size(j) != n)
