@@ -67,7 +67,7 @@ push_round(struct world *w, struct client *c, const struct ident *g, uint32_t bo
 			json_array_append_new(ops, world_admit_op(w, g->id, ++*seq, bo, seat, seat,
 			    1));
 		}
-		body = json_pack("{s:o}", "ops", ops);
+		body = json_pack("{s:o,s:b}", "ops", ops, "compact", 1);   /* as device_push() */
 		t0 = bench_now();
 		if (client_call(c, "POST", "/v1/push", body, &status, &reply, &cause) != 0) {
 			fprintf(stderr, "bench: growth: push: %s\n", cause);

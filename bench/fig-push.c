@@ -54,7 +54,7 @@ push_main(void *arg)
 			json_array_append_new(ops, world_admit_op(p->w, p->id.id, (uint32_t)j + 1,
 			    p->bo, seat, seat, 0));
 		}
-		body = json_pack("{s:o}", "ops", ops);
+		body = json_pack("{s:o,s:b}", "ops", ops, "compact", 1);    /* as device_push() */
 		texts[b] = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 	}
@@ -73,9 +73,12 @@ push_main(void *arg)
 			    json_string_value(json_object_get(reply, "error")));
 			p->bad++;
 		}
-		json_array_foreach(json_object_get(reply, "results"), k, res)
-			p->applied += strcmp(json_string_value(json_object_get(res, "result")),
-			    "applied") == 0;
+		json_array_foreach(json_object_get(reply, "results"), k, res) {
+			const char *r = json_is_string(res) ? json_string_value(res) :
+			    json_string_value(json_object_get(res, "result"));
+
+			p->applied += r != NULL && strcmp(r, "applied") == 0;
+		}
 		json_decref(reply);
 	}
 	for (b = 0; b < nb; b++)

@@ -1017,12 +1017,51 @@ fail:
 
 /* ------------------------------------------------------------------ push */
 
+/*
+ * One result of a push answer: the operation at the same place in the request (whose seq is
+ * sent) is done. The full form names the dot; the compact form is the bare string "applied".
+ */
+static int
+push_result(struct device *d, const json_t *res, int64_t sent, struct sync_report *rep,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	json_t *dot;
+	int64_t seq = sent;
+	int rc;
+
+	if (json_is_object(res)) {
+		dot = json_object_get(res, "dot");
+		if (json_integer_value(json_array_get(dot, 0)) != d->id ||
+		    (seq = json_integer_value(json_array_get(dot, 1))) != sent)
+			return set_cause(cause, "the server's answer to operation %" PRId64
+			    " is about another one", sent);
+		if (json_object_get(res, "rec") != NULL &&
+		    device_merge_json(d, json_object_get(res, "rec"),
+		    rep != NULL ? &rep->conflicts : NULL, cause) != 0)
+			return -1;
+	} else if (!json_is_string(res) || strcmp(json_string_value(res), "applied") != 0)
+		return set_cause(cause, "the server's answer to operation %" PRId64 " is neither "
+		    "a result nor \"applied\"", sent);
+	s = db_cached(d->db, "DELETE FROM outbox WHERE device_id = ? AND seq = ?");
+	sqlite3_bind_int64(s, 1, d->id);
+	sqlite3_bind_int64(s, 2, seq);
+	rc = sqlite3_step(s);
+	db_done(s);
+	if (rc != SQLITE_DONE)
+		return *cause = db_error(d->db, "clearing the outbox"), -1;
+	if (rep != NULL)
+		rep->pushed++;
+	return 0;
+}
+
 int
 device_push(struct device *d, struct sync_report *rep, char **cause)
 {
 	sqlite3_stmt *s;
-	json_t *ops, *body, *reply, *results, *res, *dot;
+	json_t *ops, *body, *reply, *results;
 	json_error_t jerr;
+	int64_t sent[PUSH_BATCH];
 	size_t i;
 	int n, rc;
 
@@ -1030,15 +1069,17 @@ device_push(struct device *d, struct sync_report *rep, char **cause)
 		return -1;
 	for (;;) {
 		ops = json_array();
-		s = db_prepare(d->db, "SELECT body FROM outbox WHERE device_id = ? ORDER BY seq "
+		s = db_prepare(d->db, "SELECT seq, body FROM outbox WHERE device_id = ? ORDER BY seq "
 		    "LIMIT ?");
 		sqlite3_bind_int64(s, 1, d->id);
 		sqlite3_bind_int(s, 2, PUSH_BATCH);
 		while (sqlite3_step(s) == SQLITE_ROW) {
-			json_t *o = json_loads((const char *)sqlite3_column_text(s, 0), 0, &jerr);
+			json_t *o = json_loads((const char *)sqlite3_column_text(s, 1), 0, &jerr);
 
-			if (o != NULL)
+			if (o != NULL) {
+				sent[json_array_size(ops)] = sqlite3_column_int64(s, 0);
 				json_array_append_new(ops, o);
+			}
 		}
 		sqlite3_finalize(s);
 		n = (int)json_array_size(ops);
@@ -1046,13 +1087,19 @@ device_push(struct device *d, struct sync_report *rep, char **cause)
 			json_decref(ops);
 			break;
 		}
-		body = json_pack("{s:o}", "ops", ops);
+		/* Servers before the compact answer ignore "compact" and answer in full. */
+		body = json_pack("{s:o,s:b}", "ops", ops, "compact", 1);
 		rc = sync_call(d, "POST", "/v1/push", body, SYNC_TIMEOUT, &reply, cause);
 		json_decref(body);
 		if (rc != 0)
 			return -1;
 		save_offset(d);
 		results = json_object_get(reply, "results");
+		if (json_array_size(results) != (size_t)n) {
+			i = json_array_size(results);
+			json_decref(reply);
+			return set_cause(cause, "the server answered %zu of %d operations", i, n);
+		}
 		if (db_begin(d->db, cause) != 0) {
 			json_decref(reply);
 			return -1;
@@ -1060,32 +1107,15 @@ device_push(struct device *d, struct sync_report *rep, char **cause)
 		/* The epoch goes with the acknowledgements: a restore is found by it. */
 		if (seen_flush(d, cause) != 0)
 			goto fail;
-		json_array_foreach(results, i, res) {
-			dot = json_object_get(res, "dot");
-			if (json_object_get(res, "rec") != NULL &&
-			    device_merge_json(d, json_object_get(res, "rec"),
-			    rep != NULL ? &rep->conflicts : NULL, cause) != 0)
+		for (i = 0; i < (size_t)n; i++) {
+			if (push_result(d, json_array_get(results, i), sent[i], rep, cause) != 0)
 				goto fail;
-			s = db_cached(d->db, "DELETE FROM outbox WHERE device_id = ? AND seq = ?");
-			sqlite3_bind_int64(s, 1, json_integer_value(json_array_get(dot, 0)));
-			sqlite3_bind_int64(s, 2, json_integer_value(json_array_get(dot, 1)));
-			rc = sqlite3_step(s);
-			db_done(s);
-			if (rc != SQLITE_DONE) {
-				*cause = db_error(d->db, "clearing the outbox");
-				goto fail;
-			}
-			if (rep != NULL)
-				rep->pushed++;
 		}
 		if (db_commit(d->db, cause) != 0) {
 			json_decref(reply);
 			return -1;
 		}
-		i = json_array_size(results);
 		json_decref(reply);
-		if ((size_t)n != i)
-			return set_cause(cause, "the server answered %zu of %d operations", i, n);
 	}
 	if (rep != NULL)
 		rep->waiting = device_waiting(d);

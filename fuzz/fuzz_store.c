@@ -188,10 +188,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	switch (which) {
 	case 0:
-		rc = store_push(fz, bo, json_object_get(body, "ops"), &reply, &cause);
+		rc = store_push(fz, bo, json_object_get(body, "ops"), 0, &reply, &cause);
 		break;
 	case 1:
-		rc = store_push(fz, gate, json_object_get(body, "ops"), &reply, &cause);
+		rc = store_push(fz, gate, json_object_get(body, "ops"), 1, &reply, &cause);
 		break;
 	case 2:
 		rc = store_admit(fz, gate, json_object_get(body, "op"), &reply, &cause);

@@ -1558,36 +1558,42 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t wh
 #define REC_COLUMNS "event_id, seat_id, state, vv, generation, key_id, serial, tier, price, " \
 	"sold_at, admitted_by, admitted_at, exited_at, changed_by, changed_at, moves"
 
-/* A seat_state row (REC_COLUMNS from column 0) into *r, which must be init'ed. */
+/* A seat_state row (REC_COLUMNS from column b) into *r, which must be init'ed. */
 static int
-rec_from_row(sqlite3_stmt *s, struct seat_rec *r, char **cause)
+rec_from_row_at(sqlite3_stmt *s, int b, struct seat_rec *r, char **cause)
 {
 	struct vv v;
 	int state;
 
 	vv_init(&v);
-	if (vv_decode(sqlite3_column_blob(s, 3), (size_t)sqlite3_column_bytes(s, 3), &v,
+	if (vv_decode(sqlite3_column_blob(s, b + 3), (size_t)sqlite3_column_bytes(s, b + 3), &v,
 	    cause) != 0)
 		return -1;
-	state = seat_state_parse((const char *)sqlite3_column_text(s, 2));
+	state = seat_state_parse((const char *)sqlite3_column_text(s, b + 2));
 	vv_free(&r->vv);
-	r->event_id = (uint32_t)sqlite3_column_int64(s, 0);
-	r->seat_id = (uint32_t)sqlite3_column_int64(s, 1);
+	r->event_id = (uint32_t)sqlite3_column_int64(s, b);
+	r->seat_id = (uint32_t)sqlite3_column_int64(s, b + 1);
 	r->state = state < 0 ? SEAT_AVAILABLE : (enum seat_state)state;
 	r->vv = v;
-	r->generation = (uint16_t)sqlite3_column_int(s, 4);
-	r->key_id = (uint32_t)sqlite3_column_int64(s, 5);
-	r->serial = (uint32_t)sqlite3_column_int64(s, 6);
-	r->tier = (uint8_t)sqlite3_column_int(s, 7);
-	r->price = sqlite3_column_int64(s, 8);
-	r->sold_at = sqlite3_column_int64(s, 9);
-	r->admitted_by = (uint32_t)sqlite3_column_int64(s, 10);
-	r->admitted_at = sqlite3_column_int64(s, 11);
-	r->exited_at = sqlite3_column_int64(s, 12);
-	r->changed_by = (uint32_t)sqlite3_column_int64(s, 13);
-	r->changed_at = sqlite3_column_int64(s, 14);
-	r->moves = (uint16_t)sqlite3_column_int(s, 15);
+	r->generation = (uint16_t)sqlite3_column_int(s, b + 4);
+	r->key_id = (uint32_t)sqlite3_column_int64(s, b + 5);
+	r->serial = (uint32_t)sqlite3_column_int64(s, b + 6);
+	r->tier = (uint8_t)sqlite3_column_int(s, b + 7);
+	r->price = sqlite3_column_int64(s, b + 8);
+	r->sold_at = sqlite3_column_int64(s, b + 9);
+	r->admitted_by = (uint32_t)sqlite3_column_int64(s, b + 10);
+	r->admitted_at = sqlite3_column_int64(s, b + 11);
+	r->exited_at = sqlite3_column_int64(s, b + 12);
+	r->changed_by = (uint32_t)sqlite3_column_int64(s, b + 13);
+	r->changed_at = sqlite3_column_int64(s, b + 14);
+	r->moves = (uint16_t)sqlite3_column_int(s, b + 15);
 	return 0;
+}
+
+static int
+rec_from_row(sqlite3_stmt *s, struct seat_rec *r, char **cause)
+{
+	return rec_from_row_at(s, 0, r, cause);
 }
 
 /* The seat's record: its row, or available with an empty vector. -1 on a broken row. */
@@ -1615,9 +1621,21 @@ rec_save(struct store *st, const struct seat_rec *r, uint64_t seq, char **cause)
 	uint8_t *vv;
 	size_t len;
 
+	/*
+	 * An upsert, not INSERT OR REPLACE: with foreign keys on, REPLACE deletes the old row
+	 * and checks the new one's parents as a delete and an insert, which cost about a third
+	 * of the push figure's time under the store's lock (docs/performance.md, figure 5).
+	 */
 	len = vv_encode(&r->vv, &vv);
-	s = db_cached(st->db, "INSERT OR REPLACE INTO seat_state(" REC_COLUMNS ", seq) "
-	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	s = db_cached(st->db, "INSERT INTO seat_state(" REC_COLUMNS ", seq) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT(event_id, seat_id) DO UPDATE SET state = excluded.state, "
+	    "vv = excluded.vv, generation = excluded.generation, key_id = excluded.key_id, "
+	    "serial = excluded.serial, tier = excluded.tier, price = excluded.price, "
+	    "sold_at = excluded.sold_at, admitted_by = excluded.admitted_by, "
+	    "admitted_at = excluded.admitted_at, exited_at = excluded.exited_at, "
+	    "moves = excluded.moves, changed_by = excluded.changed_by, "
+	    "changed_at = excluded.changed_at, seq = excluded.seq");
 	sqlite3_bind_int64(s, 1, r->event_id);
 	sqlite3_bind_int64(s, 2, r->seat_id);
 	sqlite3_bind_text(s, 3, seat_state_name(r->state), -1, SQLITE_STATIC);
@@ -2069,6 +2087,46 @@ dot_result(struct store *st, uint32_t dev, uint32_t seq)
 	return r;
 }
 
+/*
+ * What the store knows of an operation, in one query (three cost a third more under the
+ * store's lock): the result recorded for its dot (*known, newly allocated, or NULL when the
+ * dot is new), whether its event exists and the seat is one of the event's venue (*exists),
+ * and the seat's record (*cur, init'ed by the caller: available with an empty vector when
+ * the seat has none). -1 on a broken row.
+ */
+static int
+look_up(struct store *st, const struct op *o, char **known, int *exists, struct seat_rec *cur,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	s = db_cached(st->db, "SELECT (SELECT result FROM ops WHERE device_id = ?1 AND seq = ?2), "
+	    "EXISTS (SELECT 1 FROM events JOIN seats ON seats.venue_id = events.venue_id "
+	    "WHERE events.id = ?3 AND seats.id = ?4), " REC_COLUMNS " FROM (SELECT 1) "
+	    "LEFT JOIN seat_state ON event_id = ?3 AND seat_id = ?4");
+	sqlite3_bind_int64(s, 1, o->device_id);
+	sqlite3_bind_int64(s, 2, o->seq);
+	sqlite3_bind_int64(s, 3, o->rec.event_id);
+	sqlite3_bind_int64(s, 4, o->rec.seat_id);
+	seat_rec_free(cur);
+	seat_rec_init(cur, o->rec.event_id, o->rec.seat_id);
+	*known = NULL;
+	*exists = 0;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		*cause = db_error(st->db, "looking the seat up");
+		db_done(s);
+		return -1;
+	}
+	if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*known = xstrdup((const char *)sqlite3_column_text(s, 0));
+	*exists = sqlite3_column_int(s, 1);
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+		rc = rec_from_row_at(s, 2, cur, cause);
+	db_done(s);
+	return rc;
+}
+
 static int
 dot_save(struct store *st, const struct op *o, const char *result, char **cause)
 {
@@ -2116,112 +2174,146 @@ spend_reservations(struct store *st, uint32_t event, uint32_t seat, char **cause
 	return step_cached(st, s, "releasing the hold", cause);
 }
 
-/* Push: merge one operation. Appends its result to results. */
-static int
-push_one(struct store *st, const struct op *o, json_t *results, char **cause)
-{
-	struct seat_rec cur;
-	struct conflict c;
-	enum merge_result m;
-	const char *result;
-	char *known, *why = NULL;
-	uint64_t seq;
-	json_t *j;
+/*
+ * What push_one() decided for one operation. The answer is made from these after the store's
+ * lock is released: building JSON under it held every other writer up.
+ */
+struct pushed {
+	const char      *result;        /* applied, merged, conflict, known, rejected */
+	char            *reason;        /* rejected: why */
+	int              has_rec;       /* the seat as the server now has it goes back */
+	struct seat_rec  rec;
+	struct conflict  c;             /* c.kind != CONFLICT_NONE: the conflict it made */
+	int              won;
+};
 
-	if ((known = dot_result(st, o->device_id, o->seq)) != NULL) {
-		json_array_append_new(results, dot_json(o, "known"));
+/* Push: merge one operation into *out (whose rec is init'ed). */
+static int
+push_one(struct store *st, const struct op *o, struct pushed *out, char **cause)
+{
+	struct seat_rec *cur = &out->rec;
+	struct conflict *c = &out->c;
+	enum merge_result m;
+	char *known;
+	uint64_t seq;
+	int exists;
+
+	if (look_up(st, o, &known, &exists, cur, cause) != 0)
+		return -1;
+	if (known != NULL) {
+		out->result = "known";
 		free(known);
 		st->stats.ops_known++;
 		return 0;
 	}
-	if (seat_check(st, o->rec.event_id, o->rec.seat_id, NULL, 0, &why) != 0) {
-		j = dot_json(o, "rejected");
-		json_object_set_new(j, "reason", json_string(why));
-		json_array_append_new(results, j);
-		free(why);
+	if (!exists) {
+		out->result = "rejected";
+		out->reason = xasprintf("event %" PRIu32 " has no seat %" PRIu32, o->rec.event_id,
+		    o->rec.seat_id);
 		return dot_save(st, o, "rejected", cause);
 	}
-	if (rec_load(st, o->rec.event_id, o->rec.seat_id, &cur, cause) != 0) {
-		seat_rec_free(&cur);
-		return -1;
-	}
-	m = merge_seat(&cur, &o->rec, &c);
+	m = merge_seat(cur, &o->rec, c);
 	if (m != MERGE_KNOWN) {
-		if (next_seq(st, &seq, cause) != 0 || rec_save(st, &cur, seq, cause) != 0)
-			goto fail;
+		if (next_seq(st, &seq, cause) != 0 || rec_save(st, cur, seq, cause) != 0)
+			return -1;
 	}
-	if (c.kind != CONFLICT_NONE) {
-		if (next_seq(st, &seq, cause) != 0 || conflict_save(st, &c, seq, cause) != 0)
-			goto fail;
+	if (c->kind != CONFLICT_NONE) {
+		if (next_seq(st, &seq, cause) != 0 || conflict_save(st, c, seq, cause) != 0)
+			return -1;
 	}
-	if (o->kind == OP_SELL && seat_rec_same_sale(&cur, &o->rec) &&
+	if (o->kind == OP_SELL && seat_rec_same_sale(cur, &o->rec) &&
 	    spend_reservations(st, o->rec.event_id, o->rec.seat_id, cause) != 0)
-		goto fail;
+		return -1;
 	switch (m) {
 	case MERGE_KNOWN:
-		result = "known";
+		out->result = "known";
 		st->stats.ops_known++;
 		break;
 	case MERGE_TAKEN:
-		result = "applied";
+		out->result = "applied";
 		st->stats.ops_applied++;
 		break;
 	default:
-		result = c.kind != CONFLICT_NONE ? "conflict" : "merged";
+		out->result = c->kind != CONFLICT_NONE ? "conflict" : "merged";
 		st->stats.ops_applied++;
 		break;
 	}
-	if (dot_save(st, o, result, cause) != 0)
-		goto fail;
-	j = dot_json(o, result);
-	if (c.kind != CONFLICT_NONE) {
-		json_object_set_new(j, "conflict", proto_conflict_to_json(&c));
-		json_object_set_new(j, "won", json_boolean(
-		    cur.state == o->rec.state && seat_rec_same_sale(&cur, &o->rec) &&
-		    cur.admitted_by == o->rec.admitted_by));
-	}
+	out->won = c->kind != CONFLICT_NONE && cur->state == o->rec.state &&
+	    seat_rec_same_sale(cur, &o->rec) && cur->admitted_by == o->rec.admitted_by;
 	/* "applied": the seat is the operation's own record, which the device has already. */
-	if (m != MERGE_TAKEN)
-		json_object_set_new(j, "rec", proto_rec_to_json(&cur));
-	json_array_append_new(results, j);
-	seat_rec_free(&cur);
-	return 0;
-fail:
-	seat_rec_free(&cur);
-	return -1;
+	out->has_rec = m != MERGE_TAKEN;
+	return dot_save(st, o, out->result, cause);
+}
+
+/*
+ * The answer for one operation: its dot and result, the reason of a rejection, the conflict
+ * it made and the seat as the server has it. In the compact answer an operation applied as
+ * sent, which is nearly all of them, is the bare string "applied" (its dot is the one of the
+ * operation at the same place in the request): one JSON value instead of five each side.
+ */
+static json_t *
+pushed_json(const struct op *o, const struct pushed *p, json_t *applied)
+{
+	json_t *j;
+
+	if (applied != NULL && strcmp(p->result, "applied") == 0 && !p->has_rec &&
+	    p->c.kind == CONFLICT_NONE)
+		return json_incref(applied);
+	j = dot_json(o, p->result);
+	if (p->reason != NULL)
+		json_object_set_new(j, "reason", json_string(p->reason));
+	if (p->c.kind != CONFLICT_NONE) {
+		json_object_set_new(j, "conflict", proto_conflict_to_json(&p->c));
+		json_object_set_new(j, "won", json_boolean(p->won));
+	}
+	if (p->has_rec)
+		json_object_set_new(j, "rec", proto_rec_to_json(&p->rec));
+	return j;
 }
 
 int
-store_push(struct store *st, const struct store_device *d, const json_t *a, json_t **reply,
-    char **cause)
+store_push(struct store *st, const struct store_device *d, const json_t *a, int compact,
+    json_t **reply, char **cause)
 {
+	struct pushed *out;
 	struct op *ops;
-	json_t *results;
+	json_t *results, *applied;
 	size_t n, i;
 	int rc;
 
 	if ((rc = ops_parse(d, a, PROTO_MAX_OPS, &ops, &n, cause)) != STORE_OK)
 		return rc;
-	results = json_array();
+	out = xcalloc(n, sizeof *out);
+	for (i = 0; i < n; i++)
+		seat_rec_init(&out[i].rec, 0, 0);
+	rc = STORE_ERROR;
 	if (group_lock(st, cause) != 0)
-		goto fail_unlocked;
+		goto done;
 	for (i = 0; i < n; i++) {
-		if (push_one(st, &ops[i], results, cause) != 0)
-			goto fail;
+		if (push_one(st, &ops[i], &out[i], cause) != 0) {
+			group_abort(st);
+			group_unlock(st, 0, NULL);
+			goto done;
+		}
 	}
 	if (group_unlock(st, seq_now(st), cause) != 0)
-		goto fail_unlocked;
-	ops_free(ops, n);
+		goto done;
+	applied = compact ? json_string("applied") : NULL;
+	results = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(results, pushed_json(&ops[i], &out[i], applied));
+	json_decref(applied);
 	*reply = json_pack("{s:o,s:I}", "results", results, "server_time",
 	    (json_int_t)store_now());
-	return STORE_OK;
-fail:
-	group_abort(st);
-	group_unlock(st, 0, NULL);
-fail_unlocked:
+	rc = STORE_OK;
+done:
+	for (i = 0; i < n; i++) {
+		free(out[i].reason);
+		seat_rec_free(&out[i].rec);
+	}
+	free(out);
 	ops_free(ops, n);
-	json_decref(results);
-	return STORE_ERROR;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ online admit and sell */
@@ -2287,7 +2379,7 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 	uint64_t seq;
 	size_t n;
 	json_t *a;
-	int rc;
+	int rc, exists;
 
 	if (d->role != ROLE_GATE)
 		return set_cause(cause, "a %s may not admit", role_name(d->role)), STORE_FORBIDDEN;
@@ -2308,15 +2400,18 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		rc = STORE_ERROR;
 		goto out;
 	}
-	if (seat_check(st, o->rec.event_id, o->rec.seat_id, NULL, 0, cause) != 0) {
-		rc = STORE_NOTFOUND;
-		goto out_rollback;
-	}
-	if (rec_load(st, o->rec.event_id, o->rec.seat_id, &cur, cause) != 0) {
+	if (look_up(st, o, &known, &exists, &cur, cause) != 0) {
 		rc = STORE_ERROR;
 		goto out_rollback;
 	}
-	if ((known = dot_result(st, o->device_id, o->seq)) != NULL) {
+	if (!exists) {
+		free(known);
+		set_cause(cause, "event %" PRIu32 " has no seat %" PRIu32, o->rec.event_id,
+		    o->rec.seat_id);
+		rc = STORE_NOTFOUND;
+		goto out_rollback;
+	}
+	if (known != NULL) {
 		/* A retry of an admission the server already decided. */
 		rc = strcmp(known, "applied") == 0 ? STORE_OK : STORE_REFUSED;
 		*reply = json_pack("{s:s,s:s,s:o}", "result", rc == STORE_OK ?

@@ -108,7 +108,7 @@ int store_bootstrap(struct store *st, uint32_t event, uint32_t after, int limit,
     json_t **reply, char **cause) WARN_UNUSED;
 int store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int limit,
     json_t **reply, char **cause) WARN_UNUSED;
-int store_push(struct store *st, const struct store_device *d, const json_t *ops,
+int store_push(struct store *st, const struct store_device *d, const json_t *ops, int compact,
     json_t **reply, char **cause) WARN_UNUSED;
 int store_admit(struct store *st, const struct store_device *d, const json_t *op,
     json_t **reply, char **cause) WARN_UNUSED;

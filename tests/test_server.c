@@ -496,6 +496,53 @@ test_push_idempotent(void **state)
 	json_decref(batch);
 }
 
+/*
+ * The compact answer: an operation applied as sent is the bare string "applied", in the
+ * operation's place; anything else (known, rejected, merged) is the full result.
+ */
+static void
+test_push_compact(void **state)
+{
+	json_t *first, *second, *bogus, *r, *res;
+	int64_t now = time(NULL);
+
+	(void)state;
+	first = op(BO1, OP_SELL, seat_id("A-1-8"), NULL, 8, now);
+	second = op(BO1, OP_SELL, seat_id("A-1-9"), NULL, 9, now);
+	bogus = op(BO1, OP_SELL, 999999, NULL, 10, now);
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:[O],s:b}", "ops", first,
+	    "compact", 1), 200);
+	res = json_object_get(r, "results");
+	assert_int_equal(json_array_size(res), 1);
+	assert_string_equal(json_string_value(json_array_get(res, 0)), "applied");
+	json_decref(r);
+
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:[O,O,O],s:b}", "ops", first,
+	    second, bogus, "compact", 1), 200);
+	res = json_object_get(r, "results");
+	assert_int_equal(json_array_size(res), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 0), "result")),
+	    "known");
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(json_array_get(res, 0),
+	    "dot"), 1)), json_integer_value(json_object_get(first, "seq")));
+	assert_string_equal(json_string_value(json_array_get(res, 1)), "applied");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 2), "result")),
+	    "rejected");
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(res, 2),
+	    "reason")), "no seat 999999"));
+	json_decref(r);
+
+	/* "compact" is a boolean; anything else is named. */
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:[o],s:s}", "ops",
+	    op(BO1, OP_SELL, seat_id("A-1-10"), NULL, 11, now), "compact", "yes"), 400);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "compact"));
+	json_decref(r);
+	devs[BO1].seq--;
+	json_decref(first);
+	json_decref(second);
+	json_decref(bogus);
+}
+
 static void
 test_role_and_malformed(void **state)
 {
@@ -1040,6 +1087,7 @@ main(void)
 		cmocka_unit_test(test_mac_auth),
 		cmocka_unit_test(test_clock_offset_corrected),
 		cmocka_unit_test(test_push_idempotent),
+		cmocka_unit_test(test_push_compact),
 		cmocka_unit_test(test_role_and_malformed),
 		cmocka_unit_test(test_online_sell_and_admit_cas),
 		cmocka_unit_test(test_offline_duplicate_admission_and_long_poll),
