@@ -2016,27 +2016,36 @@ ops_free(struct op *ops, size_t n)
 	free(ops);
 }
 
-/* Parse a JSON array of operations, all from device d, all of kinds its role may do. */
+/*
+ * Parse a JSON array of operations (or with single, the one operation a is, named single in
+ * errors), all from device d, all of kinds its role may do.
+ */
 static int
-ops_parse(const struct store_device *d, const json_t *a, int max, struct op **out, size_t *n,
-    char **cause)
+ops_parse(const struct store_device *d, const json_t *a, int max, const char *single,
+    struct op **out, size_t *n, char **cause)
 {
 	struct op *ops;
-	size_t i, count;
+	size_t i, count = 1;
 	char where[32];
 
-	if (!json_is_array(a))
+	if (single != NULL) {
+		if (a == NULL)
+			return set_cause(cause, "%s: missing", single), STORE_BAD;
+	} else if (!json_is_array(a))
 		return set_cause(cause, "ops: want an array of operations"), STORE_BAD;
-	count = json_array_size(a);
-	if (count == 0)
+	else if ((count = json_array_size(a)) == 0)
 		return set_cause(cause, "ops: empty"), STORE_BAD;
-	if (count > (size_t)max)
+	else if (count > (size_t)max)
 		return set_cause(cause, "ops: %zu operations, at most %d in one request", count,
 		    max), STORE_BAD;
 	ops = xcalloc(count, sizeof *ops);
 	for (i = 0; i < count; i++) {
-		snprintf(where, sizeof where, "ops[%zu]", i);
-		if (proto_op_from_json(json_array_get(a, i), where, &ops[i], cause) != 0)
+		if (single != NULL)
+			snprintf(where, sizeof where, "%s", single);
+		else
+			snprintf(where, sizeof where, "ops[%zu]", i);
+		if (proto_op_from_json(single != NULL ? a : json_array_get(a, i), where, &ops[i],
+		    cause) != 0)
 			goto bad;
 		if (ops[i].device_id != d->id) {
 			set_cause(cause, "%s.dev: operation of device %" PRIu32 " sent by device %"
@@ -2281,7 +2290,7 @@ store_push(struct store *st, const struct store_device *d, const json_t *a, int 
 	size_t n, i;
 	int rc;
 
-	if ((rc = ops_parse(d, a, PROTO_MAX_OPS, &ops, &n, cause)) != STORE_OK)
+	if ((rc = ops_parse(d, a, PROTO_MAX_OPS, NULL, &ops, &n, cause)) != STORE_OK)
 		return rc;
 	out = xcalloc(n, sizeof *out);
 	for (i = 0; i < n; i++)
@@ -2378,15 +2387,11 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 	char *known;
 	uint64_t seq;
 	size_t n;
-	json_t *a;
 	int rc, exists;
 
 	if (d->role != ROLE_GATE)
 		return set_cause(cause, "a %s may not admit", role_name(d->role)), STORE_FORBIDDEN;
-	a = json_pack("[O]", j);
-	rc = ops_parse(d, a, 1, &ops, &n, cause);
-	json_decref(a);
-	if (rc != STORE_OK)
+	if ((rc = ops_parse(d, j, 1, "op", &ops, &n, cause)) != STORE_OK)
 		return rc;
 	o = &ops[0];
 	if (o->kind != OP_ADMIT && o->kind != OP_EXIT) {
@@ -2535,7 +2540,7 @@ store_sell(struct store *st, const struct store_device *d, const json_t *a, json
 
 	if (d->role != ROLE_BOXOFFICE)
 		return set_cause(cause, "a %s may not sell", role_name(d->role)), STORE_FORBIDDEN;
-	if ((rc = ops_parse(d, a, PROTO_MAX_SEATS, &ops, &n, cause)) != STORE_OK)
+	if ((rc = ops_parse(d, a, PROTO_MAX_SEATS, NULL, &ops, &n, cause)) != STORE_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if (ops[i].kind != OP_SELL) {

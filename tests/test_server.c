@@ -570,6 +570,15 @@ test_role_and_malformed(void **state)
 	    400);
 	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "ops[0].dev"));
 	json_decref(r);
+	/* An online admission's errors name its one operation as the request does: "op". */
+	r = call(devs[GATE1].c, "POST", "/v1/admit", json_pack("{s:{s:s}}", "op", "dev", "x"),
+	    400);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "op.dev"));
+	assert_null(strstr(json_string_value(json_object_get(r, "error")), "ops"));
+	json_decref(r);
+	r = call(devs[GATE1].c, "POST", "/v1/admit", json_pack("{s:i}", "ticket", 1), 400);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "op: missing"));
+	json_decref(r);
 	assert_int_equal(raw("POST", "/v1/push", "{\"ops\": [", 9, &devs[BO1], time(NULL), NULL,
 	    (const uint8_t *)"{\"ops\": [", 9), 400);
 	/* Over the size limit: refused, and the server still answers. */
