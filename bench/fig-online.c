@@ -145,8 +145,8 @@ admit_run(void)
 		for (j = 0; j <= per; j++) {
 			uint32_t seat = w->first_seat + (uint32_t)(i * (per + 1) + j);
 
-			gt[i].bodies[j] = json_pack("{s:o}", "op", world_admit_op(w, gt[i].id.id,
-			    (uint32_t)j + 1, bo.id, seat, seat, 0));
+			gt[i].bodies[j] = json_pack("{s:o,s:b}", "op", world_admit_op(w, gt[i].id.id,
+			    (uint32_t)j + 1, bo.id, seat, seat, 0), "compact", 1);    /* as a gate */
 		}
 		gt[i].samples = xcalloc((size_t)per + 1, sizeof *gt[i].samples);
 	}
@@ -300,8 +300,8 @@ seen_run(void)
 	for (i = 0; i < n && (size_t)i < w->nseats; i++) {
 		uint32_t seat = w->first_seat + (uint32_t)i;
 
-		body = json_pack("{s:o}", "op", world_admit_op(w, a.id, (uint32_t)i + 1, bo.id, seat,
-		    seat, 0));
+		body = json_pack("{s:o,s:b}", "op", world_admit_op(w, a.id, (uint32_t)i + 1, bo.id,
+		    seat, seat, 0), "compact", 1);
 		bench_sleep_ms(30);             /* the other gate is back in its long-poll */
 		pthread_mutex_lock(&wt.mu);
 		seen0 = wt.seen;

@@ -937,7 +937,8 @@ ask_server(struct device *d, const struct lookup *l, enum gate_mode mode, int64_
 		return;         /* decide alone */
 	}
 	on->prepared = 1;
-	body = json_pack("{s:o}", "op", proto_op_to_compact(&on->op));
+	/* "compact": the record comes back as an array (servers before it ignore the member). */
+	body = json_pack("{s:o,s:b}", "op", proto_op_to_compact(&on->op), "compact", 1);
 	rc = device_call(d, "POST", PROTO_PREFIX "/admit", body, 0, &status, &reply, &why);
 	json_decref(body);
 	if (rc != 0) {

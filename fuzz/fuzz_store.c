@@ -194,7 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = store_push(fz, gate, json_object_get(body, "ops"), 1, &reply, &cause);
 		break;
 	case 2:
-		rc = store_admit(fz, gate, json_object_get(body, "op"), &reply, &cause);
+		rc = store_admit(fz, gate, json_object_get(body, "op"), 1, &reply, &cause);
 		break;
 	case 3:
 		rc = store_sell(fz, bo, json_object_get(body, "ops"), &reply, &cause);

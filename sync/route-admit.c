@@ -1,4 +1,7 @@
-/* route-admit.c: POST /v1/admit {"op": {...}}: an online entry or exit, compare-and-swap. */
+/*
+ * route-admit.c: POST /v1/admit {"op": {...}, "compact": true}: an online entry or exit,
+ * compare-and-swap. With "compact" the record in the answer is an array.
+ */
 #include "server.h"
 #include "xmalloc.h"
 
@@ -7,13 +10,15 @@ admit(struct request *r, struct reply *rep)
 {
 	char *cause = NULL;
 	json_t *out = NULL, *op = json_object_get(r->body, "op");
-	int rc;
+	int rc, compact;
 
 	if (op == NULL) {
 		reply_error(rep, 400, "request.op: missing");
 		return;
 	}
-	rc = store_admit(r->st, &r->device, op, &out, &cause);
+	if ((compact = request_compact(r, rep)) < 0)
+		return;
+	rc = store_admit(r->st, &r->device, op, compact, &out, &cause);
 	reply_store(rep, rc, out, cause);
 }
 

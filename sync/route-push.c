@@ -1,7 +1,7 @@
 /*
  * route-push.c: POST /v1/push {"ops": [...], "compact": true}: a device's outbox, merged;
  * replays are no-ops. "compact" (optional) asks for the short answer, where an operation
- * applied as sent is the string "applied" (docs/sync-protocol.md).
+ * applied as sent is the string "applied" and records are arrays (docs/sync-protocol.md).
  */
 #include "server.h"
 #include "xmalloc.h"
@@ -10,16 +10,14 @@ static void
 push(struct request *r, struct reply *rep)
 {
 	char *cause = NULL;
-	json_t *out = NULL, *res, *compact = json_object_get(r->body, "compact");
+	json_t *out = NULL, *res;
 	size_t i;
-	int rc;
+	int rc, compact;
 
-	if (compact != NULL && !json_is_boolean(compact)) {
-		reply_store(rep, STORE_BAD, NULL, xstrdup("compact: want true or false"));
+	if ((compact = request_compact(r, rep)) < 0)
 		return;
-	}
-	rc = store_push(r->st, &r->device, json_object_get(r->body, "ops"), json_is_true(compact),
-	    &out, &cause);
+	rc = store_push(r->st, &r->device, json_object_get(r->body, "ops"), compact, &out,
+	    &cause);
 	if (rc == STORE_OK) {
 		json_array_foreach(json_object_get(out, "results"), i, res)
 			server_log_conflict(r->srv, json_object_get(res, "conflict"), r->device.id);

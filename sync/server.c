@@ -192,6 +192,18 @@ request_arg_u64(struct request *r, struct reply *rep, const char *name, uint64_t
 	return 0;
 }
 
+int
+request_compact(struct request *r, struct reply *rep)
+{
+	json_t *v = json_object_get(r->body, "compact");
+
+	if (v != NULL && !json_is_boolean(v)) {
+		reply_error(rep, 400, "request.compact: want true or false");
+		return -1;
+	}
+	return json_is_true(v);
+}
+
 /* The route for method and path; *exists says whether the path exists with another method. */
 static int
 find_route(const char *method, const char *path, int *exists)

@@ -68,6 +68,11 @@ const char *request_arg(struct request *r, const char *name);
 /* An unsigned query argument; -1 with an error reply when present and malformed. */
 int request_arg_u64(struct request *r, struct reply *rep, const char *name, uint64_t max,
     uint64_t *out) WARN_UNUSED;
+/*
+ * The body's "compact" member (docs/sync-protocol.md): 1 when true, 0 when false or absent;
+ * -1 with an error reply when it is not a boolean.
+ */
+int request_compact(struct request *r, struct reply *rep) WARN_UNUSED;
 /* Set an error reply {"error": ...}. */
 void reply_error(struct reply *rep, int status, const char *fmt, ...) PRINTFLIKE(3, 4);
 /* Turn a store status (and its reply or cause) into the HTTP reply; takes both. */

@@ -2183,6 +2183,13 @@ spend_reservations(struct store *st, uint32_t event, uint32_t seat, char **cause
 	return step_cached(st, s, "releasing the hold", cause);
 }
 
+/* A seat record for an answer: the compact array when the device asked for it. */
+static json_t *
+rec_json(const struct seat_rec *r, int compact)
+{
+	return compact ? proto_rec_to_compact(r) : proto_rec_to_json(r);
+}
+
 /*
  * What push_one() decided for one operation. The answer is made from these after the store's
  * lock is released: building JSON under it held every other writer up.
@@ -2276,7 +2283,7 @@ pushed_json(const struct op *o, const struct pushed *p, json_t *applied)
 		json_object_set_new(j, "won", json_boolean(p->won));
 	}
 	if (p->has_rec)
-		json_object_set_new(j, "rec", proto_rec_to_json(&p->rec));
+		json_object_set_new(j, "rec", rec_json(&p->rec, applied != NULL));
 	return j;
 }
 
@@ -2377,8 +2384,8 @@ rebase_vv(struct seat_rec *r, const struct seat_rec *cur, const struct seat_rec 
 }
 
 int
-store_admit(struct store *st, const struct store_device *d, const json_t *j, json_t **reply,
-    char **cause)
+store_admit(struct store *st, const struct store_device *d, const json_t *j, int compact,
+    json_t **reply, char **cause)
 {
 	struct seat_rec cur, next;
 	struct op *ops;
@@ -2421,7 +2428,7 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		rc = strcmp(known, "applied") == 0 ? STORE_OK : STORE_REFUSED;
 		*reply = json_pack("{s:s,s:s,s:o}", "result", rc == STORE_OK ?
 		    (o->kind == OP_ADMIT ? "admitted" : "exited") : "refused",
-		    "reason", known, "rec", proto_rec_to_json(&cur));
+		    "reason", known, "rec", rec_json(&cur, compact));
 		free(known);
 		if (rc == STORE_REFUSED)
 			set_cause(cause, "refused before");
@@ -2439,7 +2446,7 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		*reply = json_pack("{s:s,s:s,s:I,s:I,s:o}", "result", "refused", "reason", why,
 		    "by", (json_int_t)(cur.state == SEAT_VOID ? cur.changed_by : cur.admitted_by),
 		    "at", (json_int_t)(cur.state == SEAT_VOID ? cur.changed_at : cur.admitted_at),
-		    "rec", proto_rec_to_json(&cur));
+		    "rec", rec_json(&cur, compact));
 		set_cause(cause, "%s", why);
 		rc = STORE_REFUSED;
 		goto out;
@@ -2468,7 +2475,7 @@ store_admit(struct store *st, const struct store_device *d, const json_t *j, jso
 		goto out;
 	}
 	*reply = json_pack("{s:s,s:o}", "result", o->kind == OP_ADMIT ? "admitted" : "exited",
-	    "rec", proto_rec_to_json(&next));
+	    "rec", rec_json(&next, compact));
 	rc = STORE_OK;
 	goto out;
 

@@ -110,7 +110,7 @@ int store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int l
     json_t **reply, char **cause) WARN_UNUSED;
 int store_push(struct store *st, const struct store_device *d, const json_t *ops, int compact,
     json_t **reply, char **cause) WARN_UNUSED;
-int store_admit(struct store *st, const struct store_device *d, const json_t *op,
+int store_admit(struct store *st, const struct store_device *d, const json_t *op, int compact,
     json_t **reply, char **cause) WARN_UNUSED;
 int store_sell(struct store *st, const struct store_device *d, const json_t *ops,
     json_t **reply, char **cause) WARN_UNUSED;

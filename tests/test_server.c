@@ -532,6 +532,25 @@ test_push_compact(void **state)
 	    "reason")), "no seat 999999"));
 	json_decref(r);
 
+	/* An online admission asked for compactly: the record comes back as an array. */
+	{
+		struct seat_rec sold, got;
+
+		seat_rec_init(&sold, 0, 0);
+		seat_rec_init(&got, 0, 0);
+		rec_of(json_object_get(first, "rec"), &sold);
+		r = call(devs[GATE1].c, "POST", "/v1/admit", json_pack("{s:o,s:b}", "op",
+		    op(GATE1, OP_ADMIT, sold.seat_id, &sold, 0, now + 1), "compact", 1), 200);
+		assert_true(json_is_array(json_object_get(r, "rec")));
+		rec_of(json_object_get(r, "rec"), &got);
+		assert_int_equal(got.state, SEAT_ADMITTED);
+		assert_int_equal(got.admitted_by, devs[GATE1].id);
+		assert_int_equal(got.serial, 8);
+		json_decref(r);
+		seat_rec_free(&sold);
+		seat_rec_free(&got);
+	}
+
 	/* "compact" is a boolean; anything else is named. */
 	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:[o],s:s}", "ops",
 	    op(BO1, OP_SELL, seat_id("A-1-10"), NULL, 11, now), "compact", "yes"), 400);
