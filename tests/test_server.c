@@ -589,6 +589,14 @@ test_role_and_malformed(void **state)
 	    400);
 	assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "ops[0].dev"));
 	json_decref(r);
+	/* In the compact form too, a member of the wrong type is named. */
+	r = call(devs[BO1].c, "POST", "/v1/push", json_pack("{s:[[i,i,s,i,n,i,[i,i,s,s,i,i,i,s,"
+	    "i,i,i,i,i,i,i,i]]]}", "ops", devs[BO1].id, 99, "sell", 1, 0, (int)event_id, seat_a11,
+	    "sold", "1:1", 0, devs[BO1].id, 1, "stalls", 4500, 1, 0, 0, 0, 1, devs[BO1].id, 1),
+	    400);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "error")),
+	    "ops[0].rec.tier: not an integer"));
+	json_decref(r);
 	/* An online admission's errors name its one operation as the request does: "op". */
 	r = call(devs[GATE1].c, "POST", "/v1/admit", json_pack("{s:{s:s}}", "op", "dev", "x"),
 	    400);
