@@ -1615,9 +1615,21 @@ rec_save(struct store *st, const struct seat_rec *r, uint64_t seq, char **cause)
 	uint8_t *vv;
 	size_t len;
 
+	/*
+	 * An upsert, not INSERT OR REPLACE: with foreign keys on, REPLACE deletes the old row
+	 * and checks the new one's parents as a delete and an insert, which cost about a third
+	 * of the push figure's time under the store's lock (docs/performance.md, figure 5).
+	 */
 	len = vv_encode(&r->vv, &vv);
-	s = db_cached(st->db, "INSERT OR REPLACE INTO seat_state(" REC_COLUMNS ", seq) "
-	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	s = db_cached(st->db, "INSERT INTO seat_state(" REC_COLUMNS ", seq) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT(event_id, seat_id) DO UPDATE SET state = excluded.state, "
+	    "vv = excluded.vv, generation = excluded.generation, key_id = excluded.key_id, "
+	    "serial = excluded.serial, tier = excluded.tier, price = excluded.price, "
+	    "sold_at = excluded.sold_at, admitted_by = excluded.admitted_by, "
+	    "admitted_at = excluded.admitted_at, exited_at = excluded.exited_at, "
+	    "moves = excluded.moves, changed_by = excluded.changed_by, "
+	    "changed_at = excluded.changed_at, seq = excluded.seq");
 	sqlite3_bind_int64(s, 1, r->event_id);
 	sqlite3_bind_int64(s, 2, r->seat_id);
 	sqlite3_bind_text(s, 3, seat_state_name(r->state), -1, SQLITE_STATIC);
