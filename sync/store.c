@@ -9,7 +9,12 @@
  *                             an event on a venue; a tier prices the sections it names
  *   seat_state                one row per seat of an event that has ever changed (a seat with no
  *                             row is available with an empty vector); seq is the change sequence
- *                             number of its latest change, so a pull is "seq > cursor"
+ *                             number of its latest change
+ *   changes                   (migration 5) one row per seat change, appended: seq, event, seat.
+ *                             A pull reads it from the cursor and joins the seat's row where
+ *                             seat_state.seq is still that seq, so a superseded change is skipped.
+ *                             It replaces an index on seat_state(seq), whose old entry was deleted
+ *                             from a random leaf on every change (docs/performance.md, figure 8).
  *   holds, leases             short reservations the server alone decides: a hold keeps a seat
  *                             in a cashier's cart for minutes; a lease lets a box office sell a
  *                             seat offline. Neither is part of the replicated record.
@@ -185,8 +190,20 @@ static const struct db_migration migrations[] = {
 	"DROP TABLE seat_state;"
 	"ALTER TABLE seat_state4 RENAME TO seat_state;"
 	"CREATE INDEX seat_state_seq ON seat_state(seq);" },
+	/*
+	 * The change sequence as an append-only table instead of the index seat_state_seq: a change
+	 * appends at the right edge of one b-tree (the index deleted its seat's old entry from a
+	 * random leaf, at a large venue one page written per change). Built from seat_state, a
+	 * migrated store's changes hold each seat's latest change only: all a pull ever returned.
+	 */
+	{ 5,
+	"CREATE TABLE changes(seq INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
+	" seat_id INTEGER NOT NULL);"
+	"INSERT INTO changes SELECT seq, event_id, seat_id FROM seat_state ORDER BY seq;"
+	"DROP INDEX seat_state_seq;" },
 };
 
+#define STORE_PAGE_SIZE "1024"        /* a new store's page size (store_create) */
 #define HOLD_DEFAULT   300
 #define HOLD_MAX       1800
 #define CODE_LIFETIME  (7 * 86400)
@@ -789,8 +806,23 @@ store_create(const char *path, struct keypair **rootp, char **cause)
 		set_cause(cause, "%s already exists; refusing to overwrite a root key", keypath);
 		goto fail;
 	}
+	/*
+	 * Pages of 1 KiB (SQLite's default is 4): at a large venue every change writes a random
+	 * leaf of seat_state, and a smaller page is a smaller write to the WAL and the checkpoint
+	 * (docs/performance.md, figure 8). A file's page size is fixed once it is in WAL mode, so
+	 * it is set before db_open() makes it so; a store made before keeps its 4 KiB.
+	 */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK || sqlite3_exec(db, "PRAGMA page_size = " STORE_PAGE_SIZE ";"
+	    "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) {
+		set_cause(cause, "%s: cannot open: %s", path, db != NULL ? sqlite3_errmsg(db) :
+		    "out of memory");
+		goto fail_unlink;
+	}
+	sqlite3_close(db);
+	db = NULL;
 	if (db_open(path, 1, migrations, (int)nitems(migrations), &db, cause) != 0)
-		goto fail;
+		goto fail_unlink;
 	root = keypair_generate();
 	if (keypair_save(root, keypath, cause) != 0)
 		goto fail_unlink;
@@ -1557,6 +1589,10 @@ store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_t wh
 
 #define REC_COLUMNS "event_id, seat_id, state, vv, generation, key_id, serial, tier, price, " \
 	"sold_at, admitted_by, admitted_at, exited_at, changed_by, changed_at, moves"
+/* The same, of seat_state joined as ss. */
+#define SS_REC_COLUMNS "ss.event_id, ss.seat_id, ss.state, ss.vv, ss.generation, ss.key_id, " \
+	"ss.serial, ss.tier, ss.price, ss.sold_at, ss.admitted_by, ss.admitted_at, " \
+	"ss.exited_at, ss.changed_by, ss.changed_at, ss.moves"
 
 /* A seat_state row (REC_COLUMNS from column b) into *r, which must be init'ed. */
 static int
@@ -1653,7 +1689,14 @@ rec_save(struct store *st, const struct seat_rec *r, uint64_t seq, char **cause)
 	sqlite3_bind_int64(s, 15, r->changed_at);
 	sqlite3_bind_int(s, 16, r->moves);
 	sqlite3_bind_int64(s, 17, (int64_t)seq);
-	return step_cached(st, s, "saving the seat", cause);
+	if (step_cached(st, s, "saving the seat", cause) != 0)
+		return -1;
+	/* Its change, at the end of the sequence; the row of the change before stays (store_pull). */
+	s = db_cached(st->db, "INSERT INTO changes(seq, event_id, seat_id) VALUES(?, ?, ?)");
+	sqlite3_bind_int64(s, 1, (int64_t)seq);
+	sqlite3_bind_int64(s, 2, r->event_id);
+	sqlite3_bind_int64(s, 3, r->seat_id);
+	return step_cached(st, s, "recording the change", cause);
 }
 
 /* Does the event exist, and is the seat one of its venue's? Fills *label (may be NULL). */
@@ -1948,9 +1991,16 @@ store_pull(struct store *st, uint64_t since, uint32_t event, int wait, int limit
 	}
 	upto = st->seq;
 
+	/*
+	 * The changes after the cursor in order, each with its seat's row while that row is still
+	 * the change's (a seat changed again later is sent at its later seq). CROSS JOIN keeps
+	 * changes the outer loop: the range of its primary key, one seat_state look-up a change.
+	 */
 	seats = json_array();
-	s = db_prepare(st->db, "SELECT " REC_COLUMNS ", seq FROM seat_state WHERE seq > ? AND "
-	    "seq <= ? AND (? = 0 OR event_id = ?) ORDER BY seq LIMIT ?");
+	s = db_prepare(st->db, "SELECT " SS_REC_COLUMNS ", c.seq FROM changes c CROSS JOIN "
+	    "seat_state ss ON ss.event_id = c.event_id AND ss.seat_id = c.seat_id AND "
+	    "ss.seq = c.seq WHERE c.seq > ? AND c.seq <= ? AND (? = 0 OR c.event_id = ?) "
+	    "ORDER BY c.seq LIMIT ?");
 	sqlite3_bind_int64(s, 1, (int64_t)since);
 	sqlite3_bind_int64(s, 2, (int64_t)upto);
 	sqlite3_bind_int64(s, 3, event);
