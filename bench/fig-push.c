@@ -2,8 +2,9 @@
  * fig-push.c: server push ingest. 50 gates, each a thread with its own client, push their
  * admissions (one per seat, every seat of the venue) in batches of 500, the batch size of
  * device_push(), as POST /v1/push: signed, authenticated, each batch merged in one transaction.
- * Against: the same rows (the seat record and the operation) inserted into the same tables of a
- * plain SQLite file in batches of the same size, one transaction each, no HTTP, no JSON.
+ * Against: the same rows (the seat record, its change and the operation) inserted into the same
+ * tables of a plain SQLite file in batches of the same size, one transaction each, no HTTP, no
+ * JSON.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -93,7 +94,7 @@ static double
 limit_run(struct world *w, uint32_t bo, const struct pusher *p, int ngates, long total)
 {
 	sqlite3 *db;
-	sqlite3_stmt *ss, *so;
+	sqlite3_stmt *ss, *sc, *so;
 	struct vv v;
 	uint8_t *blob = NULL;
 	size_t len;
@@ -107,6 +108,7 @@ limit_run(struct world *w, uint32_t bo, const struct pusher *p, int ngates, long
 		return -1;
 	ss = db_prepare(db, "INSERT INTO seat_state VALUES(?, ?, 'admitted', ?, 0, ?, ?, 0, 1500, "
 	    "?, ?, ?, 0, 1, ?, ?, ?)");
+	sc = db_prepare(db, "INSERT INTO changes VALUES(?, ?, ?)");
 	so = db_prepare(db, "INSERT INTO ops VALUES(?, ?, 'admit', ?, ?, ?, 'applied', NULL, 1500, "
 	    "NULL, ?)");
 	t0 = bench_now();
@@ -132,6 +134,10 @@ limit_run(struct world *w, uint32_t bo, const struct pusher *p, int ngates, long
 			sqlite3_bind_int64(ss, 9, p[g].id.id);
 			sqlite3_bind_int64(ss, 10, now);
 			sqlite3_bind_int64(ss, 11, ++seq);
+			sqlite3_reset(sc);
+			sqlite3_bind_int64(sc, 1, seq);
+			sqlite3_bind_int64(sc, 2, w->event);
+			sqlite3_bind_int64(sc, 3, seat);
 			sqlite3_reset(so);
 			sqlite3_bind_int64(so, 1, p[g].id.id);
 			sqlite3_bind_int64(so, 2, i + 1);
@@ -139,7 +145,8 @@ limit_run(struct world *w, uint32_t bo, const struct pusher *p, int ngates, long
 			sqlite3_bind_int64(so, 4, seat);
 			sqlite3_bind_int64(so, 5, now);
 			sqlite3_bind_int64(so, 6, now);
-			if (sqlite3_step(ss) != SQLITE_DONE || sqlite3_step(so) != SQLITE_DONE) {
+			if (sqlite3_step(ss) != SQLITE_DONE || sqlite3_step(sc) != SQLITE_DONE ||
+			    sqlite3_step(so) != SQLITE_DONE) {
 				cause = db_error(db, "insert");
 				goto fail;
 			}
@@ -161,6 +168,7 @@ fail:
 	db_rollback(db);
 out:
 	sqlite3_finalize(ss);
+	sqlite3_finalize(sc);
 	sqlite3_finalize(so);
 	db_close(db);
 	return t;

@@ -203,7 +203,6 @@ static const struct db_migration migrations[] = {
 	"DROP INDEX seat_state_seq;" },
 };
 
-#define STORE_PAGE_SIZE "1024"        /* a new store's page size (store_create) */
 #define HOLD_DEFAULT   300
 #define HOLD_MAX       1800
 #define CODE_LIFETIME  (7 * 86400)

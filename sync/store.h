@@ -33,6 +33,9 @@ struct store;
 /* The root key file that goes with a store file: "<db>.rootkey". Newly allocated. */
 char *store_rootkey_path(const char *db);
 
+/* A new store's page size (store_create(); docs/performance.md, figure 8). */
+#define STORE_PAGE_SIZE "1024"
+
 /*
  * Create a new store at path with a new organizer root key (saved 0600 beside it). Refuses a
  * path that already exists. 0, or -1 with *cause; on failure nothing is left behind.
