@@ -93,6 +93,20 @@ struct store {
 	int64_t          nonces_since;      /* refuse requests signed before (migration 3) */
 	struct store_stats stats;
 	char             epoch[STORE_EPOCH_LEN + 1];   /* "" before the first server start */
+	/*
+	 * Kept in memory to spare each pushed operation two look-ups (look_up()), both under the
+	 * lock. Per device id, the highest seq of its operations in ops (dot_max[id] - 1; 0: not
+	 * read yet): a greater seq is a new dot. Only this store writes ops, and a rollback leaves
+	 * the number too high, which costs a look-up and nothing else. Per event, the range of
+	 * seat ids of its venue when they are exactly that range (a venue's seats are all made
+	 * by its import and never change, events never move nor go).
+	 */
+	uint64_t        *dot_max;
+	size_t           ndot_max;
+	struct event_seats {
+		uint32_t event, lo, hi;
+	}               *event_seats;
+	size_t           nevent_seats;
 };
 
 /* The states a seat_state row may hold (migration 4; seat.h names them). */
@@ -906,6 +920,8 @@ store_close(struct store *st)
 	keypair_free(st->root);
 	for (k = 0; k < GROUP_RING; k++)
 		free(st->ring_error[k]);
+	free(st->dot_max);
+	free(st->event_seats);
 	pthread_cond_destroy(&st->settled);
 	pthread_cond_destroy(&st->ckpt_wake);
 	pthread_cond_destroy(&st->changed);
@@ -2145,28 +2161,103 @@ dot_result(struct store *st, uint32_t dev, uint32_t seq)
 	return r;
 }
 
+/* Is seq above every operation of dev's in ops: surely a new dot? (struct store) */
+static int
+dot_new(struct store *st, uint32_t dev, uint32_t seq)
+{
+	sqlite3_stmt *s;
+	size_t n;
+
+	if (dev >= st->ndot_max) {
+		n = (size_t)dev + 64;
+		st->dot_max = xreallocarray(st->dot_max, n, sizeof *st->dot_max);
+		memset(st->dot_max + st->ndot_max, 0, (n - st->ndot_max) * sizeof *st->dot_max);
+		st->ndot_max = n;
+	}
+	if (st->dot_max[dev] == 0) {
+		s = db_cached(st->db, "SELECT coalesce(max(seq), 0) FROM ops WHERE device_id = ?");
+		sqlite3_bind_int64(s, 1, dev);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			st->dot_max[dev] = (uint64_t)sqlite3_column_int64(s, 0) + 1;
+		db_done(s);
+		if (st->dot_max[dev] == 0)
+			return 0;               /* unreadable: look it up */
+	}
+	return seq >= st->dot_max[dev];
+}
+
+/* An operation of dev's with seq is in ops now. */
+static void
+dot_seen(struct store *st, uint32_t dev, uint32_t seq)
+{
+	if (dev < st->ndot_max && st->dot_max[dev] != 0 && seq >= st->dot_max[dev])
+		st->dot_max[dev] = (uint64_t)seq + 1;
+}
+
+/* Is seat one of event's venue: 1 or 0 when the range of its venue's seats tells, else -1. */
+static int
+seat_in_event(struct store *st, uint32_t event, uint32_t seat)
+{
+	struct event_seats *e;
+	sqlite3_stmt *s;
+	size_t i;
+	int64_t lo, hi, n;
+
+	for (i = 0; i < st->nevent_seats; i++) {
+		e = &st->event_seats[i];
+		if (e->event == event)
+			return e->lo <= seat && seat <= e->hi;
+	}
+	if (st->nevent_seats == 64)
+		return -1;              /* more than a server runs at once: ask SQLite */
+	s = db_cached(st->db, "SELECT min(seats.id), max(seats.id), count(*) FROM events JOIN "
+	    "seats ON seats.venue_id = events.venue_id WHERE events.id = ?");
+	sqlite3_bind_int64(s, 1, event);
+	n = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		lo = sqlite3_column_int64(s, 0);
+		hi = sqlite3_column_int64(s, 1);
+		n = sqlite3_column_int64(s, 2);
+	}
+	db_done(s);
+	/* Not yet an event, or a venue whose seats are not one range: ask each time. */
+	if (n == 0 || hi - lo + 1 != n || lo < 0 || hi > UINT32_MAX)
+		return -1;
+	st->event_seats = xreallocarray(st->event_seats, st->nevent_seats + 1,
+	    sizeof *st->event_seats);
+	e = &st->event_seats[st->nevent_seats++];
+	e->event = event;
+	e->lo = (uint32_t)lo;
+	e->hi = (uint32_t)hi;
+	return e->lo <= seat && seat <= e->hi;
+}
+
 /*
  * What the store knows of an operation, in one query (three cost a third more under the
  * store's lock): the result recorded for its dot (*known, newly allocated, or NULL when the
  * dot is new), whether its event exists and the seat is one of the event's venue (*exists),
  * and the seat's record (*cur, init'ed by the caller: available with an empty vector when
- * the seat has none). -1 on a broken row.
+ * the seat has none). The first two come from memory when it knows (dot_new(),
+ * seat_in_event()). -1 on a broken row.
  */
 static int
 look_up(struct store *st, const struct op *o, char **known, int *exists, struct seat_rec *cur,
     char **cause)
 {
 	sqlite3_stmt *s;
-	int rc = 0;
+	int rc = 0, in = seat_in_event(st, o->rec.event_id, o->rec.seat_id);
 
-	s = db_cached(st->db, "SELECT (SELECT result FROM ops WHERE device_id = ?1 AND seq = ?2), "
-	    "EXISTS (SELECT 1 FROM events JOIN seats ON seats.venue_id = events.venue_id "
-	    "WHERE events.id = ?3 AND seats.id = ?4), " REC_COLUMNS " FROM (SELECT 1) "
+	s = db_cached(st->db, "SELECT CASE WHEN ?5 THEN (SELECT result FROM ops WHERE "
+	    "device_id = ?1 AND seq = ?2) END, CASE WHEN ?6 < 0 THEN EXISTS (SELECT 1 FROM events "
+	    "JOIN seats ON seats.venue_id = events.venue_id WHERE events.id = ?3 AND "
+	    "seats.id = ?4) ELSE ?6 END, " REC_COLUMNS " FROM (SELECT 1) "
 	    "LEFT JOIN seat_state ON event_id = ?3 AND seat_id = ?4");
 	sqlite3_bind_int64(s, 1, o->device_id);
 	sqlite3_bind_int64(s, 2, o->seq);
 	sqlite3_bind_int64(s, 3, o->rec.event_id);
 	sqlite3_bind_int64(s, 4, o->rec.seat_id);
+	sqlite3_bind_int(s, 5, !dot_new(st, o->device_id, o->seq));
+	sqlite3_bind_int(s, 6, in);
 	seat_rec_free(cur);
 	seat_rec_init(cur, o->rec.event_id, o->rec.seat_id);
 	*known = NULL;
@@ -2205,7 +2296,10 @@ dot_save(struct store *st, const struct op *o, const char *result, char **cause)
 	if (o->order != 0)
 		sqlite3_bind_int64(s, 10, o->order);
 	sqlite3_bind_int64(s, 11, store_now());
-	return step_cached(st, s, "recording the operation", cause);
+	if (step_cached(st, s, "recording the operation", cause) != 0)
+		return -1;
+	dot_seen(st, o->device_id, o->seq);
+	return 0;
 }
 
 static json_t *

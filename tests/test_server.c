@@ -147,6 +147,8 @@ teardown(void **state)
 }
 
 /* Call and expect a status; returns the reply (caller decrefs). */
+static int64_t query_int(sqlite3 *db, const char *sql);
+
 static json_t *
 call(struct client *c, const char *method, const char *path, json_t *body, long want)
 {
@@ -560,6 +562,87 @@ test_push_compact(void **state)
 	json_decref(first);
 	json_decref(second);
 	json_decref(bogus);
+}
+
+/* The result of pushing the one operation o (taken) as device d. */
+static const char *
+push_result(int d, json_t *o, json_t **keep)
+{
+	json_t *res;
+
+	*keep = call(devs[d].c, "POST", "/v1/push", json_pack("{s:[o],s:b}", "ops", o, "compact",
+	    1), 200);
+	res = json_array_get(json_object_get(*keep, "results"), 0);
+	return json_is_string(res) ? json_string_value(res) :
+	    json_string_value(json_object_get(res, "result"));
+}
+
+/*
+ * What the server keeps in memory to push faster decides as the tables would: a seat of
+ * another venue is no seat of the event; a venue whose seats are not one range of ids is
+ * asked of SQLite; an operation with a lower seq than one already pushed is still new.
+ */
+static void
+test_push_seat_checks(void **state)
+{
+	static const char text[] = "venue,Odd Hall\nrow,O,1,1-2\n";
+	struct store_event ev;
+	struct venue *v;
+	char *cause = NULL, name[] = "All", sql[200];
+	struct store_tier tier = { name, 0, NULL };
+	uint32_t vid, eid, first, far;
+	int64_t now = time(NULL);
+	json_t *o, *r;
+	uint32_t top;
+
+	(void)state;
+	assert_int_equal(venue_parse(text, sizeof text - 1, "odd", &v, &cause), 0);
+	assert_int_equal(store_venue_import(st, v, &vid, &cause), 0);
+	venue_free(v);
+	snprintf(sql, sizeof sql, "SELECT min(id) FROM seats WHERE venue_id = %" PRIu32, vid);
+	first = (uint32_t)query_int(store_db(st), sql);
+
+	/* A seat of Odd Hall is no seat of the test event (Test Hall). */
+	o = op(GATE1, OP_ADMIT, first, NULL, 0, now);
+	assert_string_equal(push_result(GATE1, o, &r), "rejected");
+	json_decref(r);
+
+	/* Odd Hall with a seat far from the others: its ids are no longer one range. */
+	far = first + 1000;
+	snprintf(sql, sizeof sql, "INSERT INTO seats(id, venue_id, section, row, number, label) "
+	    "VALUES(%" PRIu32 ", %" PRIu32 ", 'O', '9', 1, 'O-9-1')", far, vid);
+	assert_int_equal(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
+	memset(&ev, 0, sizeof ev);
+	ev.venue_id = vid;
+	ev.name = "Odd night";
+	ev.starts_at = now + 3600;
+	ev.doors_at = now;
+	ev.currency = "EUR";
+	ev.tiers = &tier;
+	ev.ntiers = 1;
+	assert_int_equal(store_event_create(st, &ev, &eid, &cause), 0);
+	o = op(GATE1, OP_ADMIT, far, NULL, 0, now);
+	json_object_set_new(json_object_get(o, "rec"), "event", json_integer(eid));
+	assert_string_equal(push_result(GATE1, o, &r), "applied");
+	json_decref(r);
+	o = op(GATE1, OP_ADMIT, first + 500, NULL, 0, now);
+	json_object_set_new(json_object_get(o, "rec"), "event", json_integer(eid));
+	assert_string_equal(push_result(GATE1, o, &r), "rejected");
+	json_decref(r);
+
+	/* A gap in the gate's sequence, then an operation inside it: new, not known. */
+	devs[GATE2].seq += 5;
+	top = devs[GATE2].seq + 1;
+	o = op(GATE2, OP_ADMIT, first, NULL, 0, now);
+	json_object_set_new(json_object_get(o, "rec"), "event", json_integer(eid));
+	assert_string_equal(push_result(GATE2, o, &r), "applied");
+	json_decref(r);
+	devs[GATE2].seq = top - 3;
+	o = op(GATE2, OP_ADMIT, first + 1, NULL, 0, now);
+	json_object_set_new(json_object_get(o, "rec"), "event", json_integer(eid));
+	assert_string_equal(push_result(GATE2, o, &r), "applied");
+	json_decref(r);
+	devs[GATE2].seq = top;
 }
 
 static void
@@ -1137,16 +1220,19 @@ test_pull_latest_and_migration(void **state)
 	struct store *st2;
 	sqlite3 *db;
 	json_t *r, *seats, *r2 = NULL;
-	char path[96], *cause = NULL, *error = NULL;
+	char path[96], sql[96], *cause = NULL, *error = NULL;
 	size_t i, j;
-	int64_t nrows;
+	int64_t nrows, nall;
 
 	(void)state;
 	snprintf(path, sizeof path, "/v1/pull?since=0&event=%" PRIu32, event_id);
 	r = call(devs[GATE1].c, "GET", path, NULL, 200);
 	seats = json_object_get(r, "seats");
-	nrows = query_int(store_db(st), "SELECT count(*) FROM seat_state");
-	assert_true(query_int(store_db(st), "SELECT count(*) FROM changes") > nrows);
+	nall = query_int(store_db(st), "SELECT count(*) FROM seat_state");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM seat_state WHERE event_id = %" PRIu32,
+	    event_id);
+	nrows = query_int(store_db(st), sql);
+	assert_true(query_int(store_db(st), "SELECT count(*) FROM changes") > nall);
 	assert_int_equal(json_array_size(seats), nrows);
 	for (i = 0; i < json_array_size(seats); i++) {
 		for (j = 0; j < i; j++)
@@ -1167,7 +1253,7 @@ test_pull_latest_and_migration(void **state)
 	assert_int_equal(query_int(store_db(st2), "PRAGMA user_version"), 5);
 	assert_int_equal(query_int(store_db(st2), "SELECT count(*) FROM sqlite_master WHERE "
 	    "name = 'seat_state_seq'"), 0);
-	assert_int_equal(query_int(store_db(st2), "SELECT count(*) FROM changes"), nrows);
+	assert_int_equal(query_int(store_db(st2), "SELECT count(*) FROM changes"), nall);
 	assert_int_equal(store_pull(st2, 0, event_id, 0, 0, &r2, &cause), STORE_OK);
 	assert_true(json_equal(json_object_get(r2, "seats"), seats));
 	assert_int_equal(json_integer_value(json_object_get(r2, "cursor")),
@@ -1188,6 +1274,7 @@ main(void)
 		cmocka_unit_test(test_clock_offset_corrected),
 		cmocka_unit_test(test_push_idempotent),
 		cmocka_unit_test(test_push_compact),
+		cmocka_unit_test(test_push_seat_checks),
 		cmocka_unit_test(test_role_and_malformed),
 		cmocka_unit_test(test_online_sell_and_admit_cas),
 		cmocka_unit_test(test_offline_duplicate_admission_and_long_poll),
