@@ -56,7 +56,6 @@
 
 /* Group commit: how many writers may share one transaction, at most. */
 #define GROUP_CHANGES   2000            /* or changes (pushes are up to 500 operations) */
-#define CKPT_PAGES      1000            /* the WAL size that wakes the checkpointer */
 #define GROUP_MAX       256
 #define GROUP_RING      1024            /* batches whose outcome is remembered */
 
@@ -80,7 +79,7 @@ struct store {
 	uint64_t         durable;           /* every group up to this one is on disk */
 	int              syncing;           /* a thread is in fdatasync(walfd) */
 	pthread_cond_t   ckpt_wake;
-	int              ckpt_due;          /* the WAL has grown past CKPT_PAGES */
+	int              ckpt_due;          /* the WAL has grown past STORE_CKPT_PAGES */
 	int              ckpt_stop;
 	uint64_t         ring_group[GROUP_RING];
 	char            *ring_error[GROUP_RING];   /* NULL: that group committed */
@@ -573,7 +572,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	(void)db;
 	(void)name;
-	if (pages >= CKPT_PAGES && !st->ckpt_due) {
+	if (pages >= STORE_CKPT_PAGES && !st->ckpt_due) {
 		st->ckpt_due = 1;               /* under st->mu: the hook runs in a commit */
 		pthread_cond_signal(&st->ckpt_wake);
 	}
@@ -698,7 +697,7 @@ store_group(struct store *st, int on)
 	}
 	st->ckpt_stop = 1;
 	pthread_cond_signal(&st->ckpt_wake);
-	sqlite3_wal_autocheckpoint(st->db, CKPT_PAGES);   /* back to SQLite's own */
+	sqlite3_wal_autocheckpoint(st->db, STORE_CKPT_PAGES);   /* back to SQLite's own */
 	unlock(st);
 	pthread_join(st->ckpt, NULL);
 	sqlite3_close(st->ckpt_db);

@@ -35,6 +35,12 @@ char *store_rootkey_path(const char *db);
 
 /* A new store's page size (store_create(); docs/performance.md, figure 8). */
 #define STORE_PAGE_SIZE "1024"
+/*
+ * The WAL's size in pages that wakes the checkpointer: 4 MB of 1 KiB pages. A smaller WAL
+ * checkpointed more often wrote a large venue's scattered pages back, and synced them, so
+ * often that the WAL's own syncs waited on the disk (figure 8).
+ */
+#define STORE_CKPT_PAGES 4000
 
 /*
  * Create a new store at path with a new organizer root key (saved 0600 beside it). Refuses a
