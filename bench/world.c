@@ -368,15 +368,7 @@ world_limit_db(struct world *w, const char *name)
 	char *cause = NULL, path[200];
 
 	snprintf(path, sizeof path, "%s/%s", w->dir, name);
-	/* The store's page size, set as store_create() sets it. */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK || sqlite3_exec(db, "PRAGMA page_size = " STORE_PAGE_SIZE ";"
-	    "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "bench: %s: %s\n", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_close(db);
+	/* With the store's page size, as db_open() makes every new file. */
 	if (db_open(path, 1, store_tables, (int)nitems(store_tables), &db, &cause) != 0) {
 		fprintf(stderr, "bench: %s\n", cause);
 		free(cause);

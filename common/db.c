@@ -256,6 +256,11 @@ db_open(const char *path, int create, const struct db_migration *m, int nm, sqli
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	if (!existed && !memory &&
+	    db_exec(db, "PRAGMA page_size = " DB_PAGE_SIZE, &error) != 0) {
+		set_cause(cause, "%s: %s", path, error);
+		goto fail;
+	}
 	/* No writes to the schema behind SQLite's back; "x" is an identifier, never a string. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);

@@ -23,7 +23,8 @@ struct db_migration {
 
 /*
  * Open path (creating the file only if create is set), or ":memory:". A missing file without
- * create is refused as "no such replica/store: PATH". Sets busy_timeout (5 s), journal_mode=WAL
+ * create is refused as "no such replica/store: PATH". A new file gets DB_PAGE_SIZE pages (a
+ * file's page size is fixed once it is in WAL mode). Sets busy_timeout (5 s), journal_mode=WAL
  * (refused if a file does not take it), foreign_keys=ON, synchronous=FULL, then applies the
  * migrations newer than PRAGMA user_version, each in its own transaction that also sets
  * user_version (a failing migration leaves the previous version and nothing of itself).
@@ -32,6 +33,14 @@ struct db_migration {
  * connection, for db_close(); on failure returns -1, sets *cause (naming the file) and leaves
  * *out alone.
  */
+/*
+ * The page size of every database made (the store and the replicas): 1 KiB, not SQLite's 4. A
+ * seat's change writes a few scattered pages (the seat record, the outbox, the scan log), and
+ * a smaller page is a smaller write to the WAL, to its fsync and to the checkpoint: a gate's
+ * durable decision and a push at a large venue cost less (docs/performance.md, figures 1, 8).
+ */
+#define DB_PAGE_SIZE "1024"
+
 int db_open(const char *path, int create, const struct db_migration *m, int nm, sqlite3 **out,
     char **cause) WARN_UNUSED;
 void db_close(sqlite3 *db);                         /* NULL is fine */

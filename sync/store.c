@@ -818,21 +818,7 @@ store_create(const char *path, struct keypair **rootp, char **cause)
 		set_cause(cause, "%s already exists; refusing to overwrite a root key", keypath);
 		goto fail;
 	}
-	/*
-	 * Pages of 1 KiB (SQLite's default is 4): at a large venue every change writes a random
-	 * leaf of seat_state, and a smaller page is a smaller write to the WAL and the checkpoint
-	 * (docs/performance.md, figure 8). A file's page size is fixed once it is in WAL mode, so
-	 * it is set before db_open() makes it so; a store made before keeps its 4 KiB.
-	 */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK || sqlite3_exec(db, "PRAGMA page_size = " STORE_PAGE_SIZE ";"
-	    "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) {
-		set_cause(cause, "%s: cannot open: %s", path, db != NULL ? sqlite3_errmsg(db) :
-		    "out of memory");
-		goto fail_unlink;
-	}
-	sqlite3_close(db);
-	db = NULL;
+	/* db_open() makes it with 1 KiB pages (DB_PAGE_SIZE; figure 8 of performance.md). */
 	if (db_open(path, 1, migrations, (int)nitems(migrations), &db, cause) != 0)
 		goto fail_unlink;
 	root = keypair_generate();

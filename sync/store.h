@@ -33,8 +33,6 @@ struct store;
 /* The root key file that goes with a store file: "<db>.rootkey". Newly allocated. */
 char *store_rootkey_path(const char *db);
 
-/* A new store's page size (store_create(); docs/performance.md, figure 8). */
-#define STORE_PAGE_SIZE "1024"
 /*
  * The WAL's size in pages that wakes the checkpointer: 4 MB of 1 KiB pages. A smaller WAL
  * checkpointed more often wrote a large venue's scattered pages back, and synced them, so

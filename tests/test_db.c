@@ -298,13 +298,14 @@ test_corrupt_refused(void **state)
 	struct tmp	*t = *state;
 	sqlite3		*db;
 	uint8_t		 junk[64];
-	int		 fd, pages;
+	int		 fd, pages, size;
 
 	db = must_open(t->path, 1, steps, 1);
 	assert_int_equal(db_exec(db, "CREATE TABLE big (s TEXT);"
 	    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 2000) "
 	    "INSERT INTO big SELECT printf('%0100d', i) FROM c;", NULL), 0);
 	pages = query_int(db, "PRAGMA page_count");
+	size = query_int(db, "PRAGMA page_size");
 	assert_true(pages > 20);
 	db_close(db);           /* checkpoints the WAL into the file */
 
@@ -312,7 +313,7 @@ test_corrupt_refused(void **state)
 	memset(junk, 0xa5, sizeof junk);
 	fd = open(t->path, O_WRONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)(pages / 2) * 4096),
+	assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)(pages / 2) * size),
 	    (ssize_t)sizeof junk);
 	close(fd);
 	must_refuse(t->path, 0, steps, 1, "is corrupt");
@@ -333,6 +334,7 @@ test_pragmas_on_file(void **state)
 	assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);      /* FULL */
 	assert_int_equal(query_int(db, "PRAGMA busy_timeout"), 5000);
+	assert_int_equal(query_int(db, "PRAGMA page_size"), atoi(DB_PAGE_SIZE));
 	db_close(db);
 
 	/* Still WAL when reopened (the mode is persistent, and checked again). */
