@@ -79,7 +79,8 @@ struct store {
 	uint64_t         durable;           /* every group up to this one is on disk */
 	int              syncing;           /* a thread is in fdatasync(walfd) */
 	pthread_cond_t   ckpt_wake;
-	int              ckpt_due;          /* the WAL has grown past STORE_CKPT_PAGES */
+	int              ckpt_due;          /* the WAL has grown past ckpt_pages */
+	int              ckpt_pages;        /* STORE_CKPT_BYTES in the store's pages */
 	int              ckpt_stop;
 	uint64_t         ring_group[GROUP_RING];
 	char            *ring_error[GROUP_RING];   /* NULL: that group committed */
@@ -104,6 +105,7 @@ struct store {
 	size_t           ndot_max;
 	struct event_seats {
 		uint32_t event, lo, hi;
+		int      range;         /* 0: its seats are not one range, ask SQLite */
 	}               *event_seats;
 	size_t           nevent_seats;
 };
@@ -572,7 +574,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	(void)db;
 	(void)name;
-	if (pages >= STORE_CKPT_PAGES && !st->ckpt_due) {
+	if (pages >= st->ckpt_pages && !st->ckpt_due) {
 		st->ckpt_due = 1;               /* under st->mu: the hook runs in a commit */
 		pthread_cond_signal(&st->ckpt_wake);
 	}
@@ -697,7 +699,7 @@ store_group(struct store *st, int on)
 	}
 	st->ckpt_stop = 1;
 	pthread_cond_signal(&st->ckpt_wake);
-	sqlite3_wal_autocheckpoint(st->db, STORE_CKPT_PAGES);   /* back to SQLite's own */
+	sqlite3_wal_autocheckpoint(st->db, st->ckpt_pages);     /* back to SQLite's own */
 	unlock(st);
 	pthread_join(st->ckpt, NULL);
 	sqlite3_close(st->ckpt_db);
@@ -767,6 +769,18 @@ store_settle(struct store *st, char **cause)
 	return rc;
 }
 
+int
+store_ckpt_pages(sqlite3 *db)
+{
+	sqlite3_stmt *s = db_prepare(db, "PRAGMA page_size");
+	int size = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		size = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return size > 0 ? STORE_CKPT_BYTES / size : 1000;
+}
+
 static struct store *
 store_new(sqlite3 *db, struct keypair *root)
 {
@@ -779,6 +793,7 @@ store_new(sqlite3 *db, struct keypair *root)
 	pthread_cond_init(&st->ckpt_wake, NULL);
 	st->db = db;
 	st->walfd = -1;
+	st->ckpt_pages = store_ckpt_pages(db);
 	/*
 	 * A server's page cache: 64 MB rather than SQLite's 2 MB, so that the seat states and
 	 * indexes of a large event stay in memory (figure 8 of docs/performance.md).
@@ -2153,6 +2168,8 @@ dot_new(struct store *st, uint32_t dev, uint32_t seq)
 	sqlite3_stmt *s;
 	size_t n;
 
+	if (dev > (1u << 24))
+		return 0;               /* not an id SQLite gives out: ask it */
 	if (dev >= st->ndot_max) {
 		n = (size_t)dev + 64;
 		st->dot_max = xreallocarray(st->dot_max, n, sizeof *st->dot_max);
@@ -2191,7 +2208,7 @@ seat_in_event(struct store *st, uint32_t event, uint32_t seat)
 	for (i = 0; i < st->nevent_seats; i++) {
 		e = &st->event_seats[i];
 		if (e->event == event)
-			return e->lo <= seat && seat <= e->hi;
+			return e->range ? e->lo <= seat && seat <= e->hi : -1;
 	}
 	if (st->nevent_seats == 64)
 		return -1;              /* more than a server runs at once: ask SQLite */
@@ -2206,16 +2223,17 @@ seat_in_event(struct store *st, uint32_t event, uint32_t seat)
 		n = sqlite3_column_int64(s, 2);
 	}
 	db_done(s);
-	/* Not yet an event, or a venue whose seats are not one range: ask each time. */
-	if (n == 0 || hi - lo + 1 != n || lo < 0 || hi > UINT32_MAX)
-		return -1;
+	if (n == 0)
+		return -1;              /* not (yet) an event, or a venue without seats */
 	st->event_seats = xreallocarray(st->event_seats, st->nevent_seats + 1,
 	    sizeof *st->event_seats);
 	e = &st->event_seats[st->nevent_seats++];
 	e->event = event;
-	e->lo = (uint32_t)lo;
-	e->hi = (uint32_t)hi;
-	return e->lo <= seat && seat <= e->hi;
+	/* A venue whose seats are not one range is remembered as such: SQLite for each. */
+	e->range = hi - lo + 1 == n && lo >= 0 && hi <= UINT32_MAX;
+	e->lo = e->range ? (uint32_t)lo : 0;
+	e->hi = e->range ? (uint32_t)hi : 0;
+	return e->range ? e->lo <= seat && seat <= e->hi : -1;
 }
 
 /*
@@ -2271,6 +2289,10 @@ look_up(struct store *st, const struct op *o, char **known, int *exists, struct 
 	if (sqlite3_column_type(s, 2) != SQLITE_NULL)
 		rc = rec_from_row_at(s, 2, cur, cause);
 	db_done(s);
+	if (rc != 0) {
+		free(*known);
+		*known = NULL;
+	}
 	return rc;
 }
 
@@ -2294,8 +2316,15 @@ dot_save(struct store *st, const struct op *o, const char *result, char **cause)
 	if (o->order != 0)
 		sqlite3_bind_int64(s, 10, o->order);
 	sqlite3_bind_int64(s, 11, store_now());
-	if (step_cached(st, s, "recording the operation", cause) != 0)
+	if (step_cached(st, s, "recording the operation", cause) != 0) {
+		/*
+		 * The dot is there after all: written by another process on this store, which
+		 * dot_new() cannot know of. Read it again next time, which then finds it known.
+		 */
+		if (o->device_id < st->ndot_max)
+			st->dot_max[o->device_id] = 0;
 		return -1;
+	}
 	dot_seen(st, o->device_id, o->seq);
 	return 0;
 }

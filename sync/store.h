@@ -34,11 +34,14 @@ struct store;
 char *store_rootkey_path(const char *db);
 
 /*
- * The WAL's size in pages that wakes the checkpointer: 4 MB of 1 KiB pages. A smaller WAL
- * checkpointed more often wrote a large venue's scattered pages back, and synced them, so
- * often that the WAL's own syncs waited on the disk (figure 8).
+ * The WAL's size that wakes the checkpointer, in bytes (4,000 pages of 1 KiB; a store made
+ * with 4 KiB pages counts 1,000). A smaller WAL checkpointed more often wrote a large venue's
+ * scattered pages back, and synced them, so often that the WAL's own syncs waited on the disk
+ * (docs/performance.md, figure 8).
  */
-#define STORE_CKPT_PAGES 4000
+#define STORE_CKPT_BYTES (4000 * 1024)
+/* The same in pages of the store's connection db. */
+int store_ckpt_pages(sqlite3 *db);
 
 /*
  * Create a new store at path with a new organizer root key (saved 0600 beside it). Refuses a
