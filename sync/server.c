@@ -752,6 +752,8 @@ server_start_limits(struct store *st, const struct server_config *cfg,
 		    (srv->tls_key = read_pem(cfg->tls_key, cause)) == NULL)
 			goto fail;
 	}
+	if (store_claim(st, cause) != 0)
+		goto fail;
 	/* A new epoch for every start: a device can tell a restored store from this run. */
 	if (store_epoch_begin(st, cause) != 0)
 		goto fail;

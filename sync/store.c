@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +77,7 @@ struct store {
 	pthread_t        ckpt;              /* the checkpointer, while grouped */
 	sqlite3         *ckpt_db;           /* its connection */
 	int              walfd;             /* the WAL, for the fsync outside the lock; or -1 */
+	int              lockfd;            /* "<db>.lock", flock()ed while a server runs; -1 */
 	uint64_t         durable;           /* every group up to this one is on disk */
 	int              syncing;           /* a thread is in fdatasync(walfd) */
 	pthread_cond_t   ckpt_wake;
@@ -657,6 +659,36 @@ fail:
 	return -1;
 }
 
+int
+store_claim(struct store *st, char **cause)
+{
+	const char *db = sqlite3_db_filename(st->db, "main");
+	char *path;
+	int fd;
+
+	if (st->lockfd >= 0 || db == NULL || *db == '\0')
+		return 0;               /* held already, or a store in memory */
+	path = xasprintf("%s.lock", db);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			set_cause(cause, "%s is in use by another tessera-sync serve (%s is locked)",
+			    db, path);
+		else
+			set_cause(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	st->lockfd = fd;
+	return 0;
+}
+
 void
 store_group(struct store *st, int on)
 {
@@ -793,6 +825,7 @@ store_new(sqlite3 *db, struct keypair *root)
 	pthread_cond_init(&st->ckpt_wake, NULL);
 	st->db = db;
 	st->walfd = -1;
+	st->lockfd = -1;
 	st->ckpt_pages = store_ckpt_pages(db);
 	/*
 	 * A server's page cache: 64 MB rather than SQLite's 2 MB, so that the seat states and
@@ -916,6 +949,8 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	store_group(st, 0);             /* commits an open group, stops the checkpointer */
+	if (st->lockfd >= 0)
+		close(st->lockfd);      /* and with it the flock */
 	db_close(st->db);
 	keypair_free(st->root);
 	for (k = 0; k < GROUP_RING; k++)

@@ -104,6 +104,12 @@ int store_nonce_use(struct store *st, uint32_t device, const char *nonce, int64_
  * writes are committed: 0, or -1 with *cause when the commit failed (nothing of them is kept).
  * Without it (admin commands, tests), each call commits before it returns.
  */
+/*
+ * Claim the store for a server: an exclusive flock() of "<db>.lock", held until store_close().
+ * A second server on the same store is refused, naming the lock; the in-memory change
+ * sequence, group commit and push checks all assume one server. Admin commands do not claim.
+ */
+int store_claim(struct store *st, char **cause) WARN_UNUSED;
 void store_group(struct store *st, int on);
 int store_settle(struct store *st, char **cause) WARN_UNUSED;
 

@@ -209,9 +209,11 @@ if grep -q __asan_init "$SYNC"; then
 	echo "note: a sanitizer build makes no core dumps: skipped"
 elif (ulimit -c unlimited) 2>/dev/null && [ "$(cat /proc/sys/kernel/core_pattern)" = core ]
 then
-	# The server, holding the root key.
-	( ulimit -c unlimited; exec "$SYNC" serve --db "$DB" --listen 127.0.0.1:0 --quiet ) \
-	    >/dev/null 2>&1 &
+	# A server holding the root key: of a backup (one server a store; the other runs on).
+	"$SYNC" backup --db "$DB" --to "$TMP/copy.db" >/dev/null ||
+	    fail "no backup to start a second server on"
+	( ulimit -c unlimited; exec "$SYNC" serve --db "$TMP/copy.db" --listen 127.0.0.1:0 \
+	    --quiet ) >/dev/null 2>&1 &
 	pid=$!
 	sleep 0.5
 	kill -ABRT "$pid"

@@ -1301,6 +1301,26 @@ test_pull_latest_and_migration(void **state)
 	json_decref(r);
 }
 
+/* A second server on the same store is refused, naming the lock; the first goes on. */
+static void
+test_second_server_refused(void **state)
+{
+	struct server_config cfg = { "127.0.0.1", 0, NULL, NULL, 0, 0 };
+	struct server *srv2 = NULL;
+	struct store *st2;
+	char *cause = NULL;
+
+	(void)state;
+	if (store_open(dbpath, &st2, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+	assert_int_equal(server_start(st2, &cfg, &srv2, &cause), -1);
+	assert_non_null(strstr(cause, "in use by another tessera-sync serve"));
+	assert_non_null(strstr(cause, ".lock"));
+	free(cause);
+	store_close(st2);
+	json_decref(call(devs[GATE1].c, "GET", "/v1/events", NULL, 200));
+}
+
 int
 main(void)
 {
@@ -1325,6 +1345,7 @@ main(void)
 		cmocka_unit_test(test_long_poll_outlives_many_groups),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_pull_latest_and_migration),
+		cmocka_unit_test(test_second_server_refused),
 	};
 
 	keys_init();
