@@ -239,6 +239,9 @@ sync_exec(const struct cmdline_cmd *self, int argc, char **argv)
 	}
 	printf("pushed %d, pulled %d, new events %d, conflicts %d, waiting %d\n", rep.pushed,
 	    rep.pulled, rep.events, rep.conflicts, rep.waiting);
+	if (rep.released > 0)
+		printf("released %d seat%s of unprinted online sales (the server had sold them)\n",
+		    rep.released, rep.released == 1 ? "" : "s");
 	device_close(d);
 	return BO_EXIT_OK;
 }

@@ -46,6 +46,7 @@
 #include "client.h"
 #include "db.h"
 #include "device.h"
+#include "journal.h"
 #include "proto.h"
 #include "tlspin.h"
 #include "xmalloc.h"
@@ -141,6 +142,12 @@ void
 device_set_offline(struct device *d, int offline)
 {
 	d->offline = offline;
+}
+
+int
+device_offline(const struct device *d)
+{
+	return d->offline;
 }
 
 int64_t
@@ -1736,17 +1743,160 @@ device_discover(struct device *d, struct sync_report *rep, char **cause)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ unanswered sales */
+
+int64_t
+device_unanswered_mark(struct device *d)
+{
+	sqlite3_stmt *s;
+	int64_t m = 0;
+
+	s = db_cached(d->db, "SELECT coalesce(max(id), 0) FROM unanswered");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		m = sqlite3_column_int64(s, 0);
+	db_done(s);
+	return m;
+}
+
+/* The shift a release is journalled under: the open one, else the last, else a new one. */
+static int
+release_shift(struct device *d, int64_t now, struct shift *sh, char **cause)
+{
+	int rc;
+
+	if ((rc = journal_shift_current(d->db, d->id, sh, cause)) <= 0)
+		return rc;
+	if ((rc = journal_shift_last(d->db, d->id, sh, cause)) <= 0)
+		return rc;
+	return journal_shift_ensure(d->db, d->id, now, sh, cause);
+}
+
+/* Void one unanswered sale the server applied, and journal it (in the caller's transaction). */
+static int
+release_seat(struct device *d, struct seat_rec *r, uint32_t order, uint32_t seq, int64_t now,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	struct shift sh;
+	char label[48], *body;
+	json_t *j;
+	int rc;
+
+	/*
+	 * As a refund leaves the seat (same generation, the sale's key and serial), but at price
+	 * 0: no money was taken, so none is given back in the server's refund figures.
+	 */
+	r->state = SEAT_VOID;
+	r->price = 0;
+	if (device_change(d, OP_REFUND, r, NULL, order, now, NULL, cause) != 0)
+		return -1;
+	snprintf(label, sizeof label, "seat %" PRIu32, r->seat_id);
+	s = db_cached(d->db, "SELECT label FROM seats WHERE id = ?");
+	sqlite3_bind_int64(s, 1, r->seat_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(label, sizeof label, "%s", sqlite3_column_text(s, 0));
+	db_done(s);
+	j = json_pack("{s:I,s:I,s:I,s:s,s:I,s:i,s:I,s:s}", "order", (json_int_t)order, "event",
+	    (json_int_t)r->event_id, "seat", (json_int_t)r->seat_id, "label", label, "serial",
+	    (json_int_t)r->serial, "gen", (int)r->generation, "seq", (json_int_t)seq, "why",
+	    "unprinted online sale: refused here, applied by the server");
+	body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	rc = release_shift(d, now, &sh, cause) != 0 ||
+	    journal_append(d->db, now, sh.id, "release", body, NULL, cause) != 0 ? -1 : 0;
+	free(body);
+	return rc;
+}
+
+int
+device_unanswered_settle(struct device *d, int64_t upto, struct sync_report *rep,
+    char **cause)
+{
+	sqlite3_stmt *s, *del;
+	struct seat_rec r;
+	int64_t id, now = device_now(d);
+	uint32_t event, seat, serial, seq, order;
+	uint16_t gen;
+	int rc, released = 0, applied;
+
+	s = db_cached(d->db, "SELECT count(*) FROM unanswered");
+	rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	db_done(s);
+	if (rc == 0)
+		return 0;
+	if (db_begin(d->db, cause) != 0)
+		return -1;
+	s = db_prepare(d->db, "SELECT id, event_id, seat_id, serial, generation, seq, order_id "
+	    "FROM unanswered ORDER BY id");
+	seat_rec_init(&r, 0, 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		event = (uint32_t)sqlite3_column_int64(s, 1);
+		seat = (uint32_t)sqlite3_column_int64(s, 2);
+		serial = (uint32_t)sqlite3_column_int64(s, 3);
+		gen = (uint16_t)sqlite3_column_int(s, 4);
+		seq = (uint32_t)sqlite3_column_int64(s, 5);
+		order = (uint32_t)sqlite3_column_int64(s, 6);
+		seat_rec_free(&r);
+		if (rec_load(d, event, seat, &r, cause) != 0)
+			goto fail;
+		applied = r.state == SEAT_SOLD && r.key_id == d->id && r.serial == serial &&
+		    r.generation == gen;
+		if (!applied && id > upto)
+			continue;       /* the server has not answered a pull since: wait */
+		if (applied) {
+			if (release_seat(d, &r, order, seq, now, cause) != 0)
+				goto fail;
+			released++;
+		}
+		del = db_cached(d->db, "DELETE FROM unanswered WHERE id = ?");
+		sqlite3_bind_int64(del, 1, id);
+		rc = sqlite3_step(del);
+		db_done(del);
+		if (rc != SQLITE_DONE) {
+			*cause = db_error(d->db, "forgetting an unanswered sale");
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(d->db, "reading the unanswered sales");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	seat_rec_free(&r);
+	if (db_commit(d->db, cause) != 0) {
+		db_rollback(d->db);
+		return -1;
+	}
+	if (rep != NULL)
+		rep->released += released;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	seat_rec_free(&r);
+	db_rollback(d->db);
+	return -1;
+}
+
 int
 device_sync(struct device *d, int wait, struct sync_report *rep, char **cause)
 {
-	if (rep != NULL)
-		memset(rep, 0, sizeof *rep);
+	struct sync_report tmp;
+	int64_t upto = device_unanswered_mark(d);
+
+	if (rep == NULL)
+		rep = &tmp;
+	memset(rep, 0, sizeof *rep);
 	if (device_push(d, rep, cause) != 0 || device_discover(d, rep, cause) != 0)
 		return -1;
 	if (device_pull(d, wait, rep, cause) != 0)
 		return -1;
-	if (rep != NULL)
-		rep->waiting = device_waiting(d);
+	/* After the pull: the server's records tell which unanswered sales it applied. */
+	if (device_unanswered_settle(d, upto, rep, cause) != 0)
+		return -1;
+	if (rep->released > 0 && device_push(d, rep, cause) != 0)
+		return -1;
+	rep->waiting = device_waiting(d);
 	return 0;
 }
 
@@ -1989,7 +2139,8 @@ puller_main(void *arg)
 	struct device *d = NULL;
 	struct sync_report rep;
 	char *cause = NULL;
-	int backoff = 1, first = 1;
+	int64_t upto;
+	int backoff = 1, first = 1, rc;
 
 	while (!s->stop) {
 		if (d == NULL && device_open(s->path, &d, &cause) != 0) {
@@ -2000,9 +2151,18 @@ puller_main(void *arg)
 		}
 		client_set_cancel(d->c, &s->stop);
 		memset(&rep, 0, sizeof rep);
-		/* The first round also bootstraps events that appeared on the server. */
-		if ((first ? device_sync(d, 0, &rep, &cause) :
-		    device_pull(d, PULL_WAIT, &rep, &cause)) != 0) {
+		upto = device_unanswered_mark(d);
+		/*
+		 * The first round also bootstraps events that appeared on the server. After each
+		 * pull, the unanswered online sales are settled (voided ones pushed at once).
+		 */
+		if (first)
+			rc = device_sync(d, 0, &rep, &cause);
+		else
+			rc = device_pull(d, PULL_WAIT, &rep, &cause) != 0 ||
+			    device_unanswered_settle(d, upto, &rep, &cause) != 0 ||
+			    (rep.released > 0 && device_push(d, &rep, &cause) != 0) ? -1 : 0;
+		if (rc != 0) {
 			if (!s->stop)
 				syncer_note(s, 0, cause, -1, rep.conflicts);
 			free(cause);

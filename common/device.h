@@ -57,6 +57,7 @@ const struct keypair *device_keypair(const struct device *d);
 void device_set_online_timeout(struct device *d, long ms);
 /* For tests and --offline: never call the server for admit/sell. */
 void device_set_offline(struct device *d, int offline);
+int device_offline(const struct device *d);
 /* The server's clock as this device knows it (local time plus the last seen offset). */
 int64_t device_now(const struct device *d);
 
@@ -72,6 +73,7 @@ struct sync_report {
 	int      recovered;         /* 1: this sync found it and recovered */
 	int      resent;            /* changes of this device the server lacked, sent again */
 	int      awaiting;          /* seats of which the server lacks another device's change */
+	int      released;          /* unprinted online sales the server had applied, voided */
 };
 /*
  * Push the outbox (in batches; each acknowledged operation is deleted in the same transaction
@@ -85,6 +87,19 @@ struct sync_report {
  * again as new operations and everything is pulled again (r->recovered, resent, awaiting).
  */
 int device_sync(struct device *d, int wait, struct sync_report *r, char **cause) WARN_UNUSED;
+/*
+ * Settle the online sales that got no answer and were refused here (the replica's unanswered
+ * table, written by sale.c): a seat whose record is that sale (sold by this device with that
+ * serial and generation: the server applied it, and no ticket was printed) is voided with a
+ * refund operation and a "release" journal entry; a seat whose record is not that sale is
+ * forgotten, but only for attempts with id <= upto (device_unanswered_mark() taken before
+ * the server answered the pull that came before: it would have brought the sale). All in one
+ * transaction; r->released counts the voided seats (the caller pushes them). device_sync()
+ * and the background syncer call it after each pull.
+ */
+int64_t device_unanswered_mark(struct device *d);
+int device_unanswered_settle(struct device *d, int64_t upto, struct sync_report *r,
+    char **cause) WARN_UNUSED;
 /*
  * The parts of device_sync(). Unlike it, they add to *r (which may be NULL) and do not zero
  * it first: the caller does.

@@ -37,7 +37,8 @@ void journal_hash(const uint8_t prev[JOURNAL_HASHBYTES], int64_t seq, int64_t at
 /*
  * Append an entry to the journal of db (a replica), inside the caller's transaction (db_begin)
  * so that the entry commits with the change it records. kind is one of "shift-open", "sale",
- * "refund", "reprint", "shift-close"; body is its description (the callers write compact JSON).
+ * "refund", "reprint", "shift-close", "release" (an unprinted online sale voided by a sync,
+ * device.c); body is its description (the callers write compact JSON).
  * 0 with *seq (may be NULL) set, or -1 with *cause.
  */
 int journal_append(sqlite3 *db, int64_t at, int64_t shift, const char *kind, const char *body,

@@ -43,7 +43,9 @@
  *                   counted cash and the journal's chain head at that moment.
  *   journal         (migration 2) the box office's append-only sales journal: each entry's
  *                   hash is BLAKE2b(previous hash || entry), so an edit shows (journal.c);
- *                   triggers refuse UPDATE and DELETE.
+ *                   triggers refuse UPDATE and DELETE. Migration 5 adds the kind "release".
+ *   unanswered      (migration 5) online sales refused after the server did not answer, per
+ *                   seat (serial, generation, dot, order): settled by the next syncs.
  *
  * Times are unix seconds (INTEGER); money is INTEGER minor units. Elsewhere than seat_state an
  * absent value is NULL. Schema changes are new entries at the end of migrations[]; never edit
@@ -364,6 +366,44 @@ static const struct db_migration migrations[] = {
 	"	entry		INTEGER NOT NULL CHECK (entry BETWEEN 1 AND 4294967295),\n"
 	"	PRIMARY KEY (event_id, seat_id)\n"
 	") WITHOUT ROWID;\n"
+	},
+	/*
+	 * Online sales that got no answer (common/sale.c) and were refused here: the server may
+	 * have applied them, leaving a seat sold by this box office with no ticket printed. Every
+	 * sync after the pull voids those the server applied and forgets the others
+	 * (common/device.c). The journal says so: its kinds gain "release" (a rebuild: the
+	 * kinds are a CHECK; the triggers are made again).
+	 */
+	{ 5, DB_REBUILD
+	"CREATE TABLE unanswered (\n"
+	"	id		INTEGER PRIMARY KEY,\n"
+	"	event_id	INTEGER NOT NULL,\n"
+	"	seat_id		INTEGER NOT NULL,\n"
+	"	serial		INTEGER NOT NULL CHECK (serial BETWEEN 1 AND 4294967295),\n"
+	"	generation	INTEGER NOT NULL CHECK (generation BETWEEN 0 AND 65535),\n"
+	"	seq		INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 4294967295),\n"
+	"	order_id	INTEGER NOT NULL,\n"
+	"	at		INTEGER NOT NULL,\n"
+	"	UNIQUE (event_id, seat_id, serial)\n"
+	");\n"
+	"CREATE TABLE journal5 (\n"
+	"	seq		INTEGER PRIMARY KEY CHECK (seq >= 1),\n"
+	"	at		INTEGER NOT NULL,\n"
+	"	shift_id	INTEGER NOT NULL REFERENCES shifts (id),\n"
+	"	kind		TEXT NOT NULL CHECK (kind IN\n"
+	"			('shift-open', 'sale', 'refund', 'reprint', 'shift-close',\n"
+	"			'release')),\n"
+	"	body		TEXT NOT NULL,\n"
+	"	hash		BLOB NOT NULL CHECK (length(hash) = 32)\n"
+	");\n"
+	"INSERT INTO journal5 SELECT seq, at, shift_id, kind, body, hash FROM journal;\n"
+	"DROP TABLE journal;\n"
+	"ALTER TABLE journal5 RENAME TO journal;\n"
+	"CREATE INDEX journal_shift ON journal (shift_id, seq);\n"
+	"CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal\n"
+	"BEGIN SELECT RAISE(ABORT, 'journal: entries are never changed'); END;\n"
+	"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal\n"
+	"BEGIN SELECT RAISE(ABORT, 'journal: entries are never deleted'); END;\n"
 	},
 };
 

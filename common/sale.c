@@ -11,6 +11,9 @@
  *
  * Numbers spent before the server is asked (the order number, the ticket serials, the
  * operations' dots) are spent for good: a refused or crashed sale leaves gaps, never reuse.
+ * An online sale refused after no answer (seats not leased here) is remembered in the replica's
+ * unanswered table: the server may have applied it, and the next syncs void it if so
+ * (device_unanswered_settle() in device.c).
  *
  * Rows: orders (id = the order number, from the meta key "next_order"), order_tickets (one per
  * seat, with the QR text as printed), journal (journal.h). docs/tessera-boxoffice.md.
@@ -394,6 +397,46 @@ merge_refused(struct device *d, const json_t *rec)
 	free(cause);
 }
 
+/*
+ * Remember the seats of an online sale that got no answer and is refused here (the replica's
+ * unanswered table), in a transaction of its own: the next syncs settle them.
+ */
+static int
+unanswered_note(struct device *d, const struct line *l, size_t n, int64_t order, int64_t at,
+    char **cause)
+{
+	sqlite3 *db = ddb(d);
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	if (db_begin(db, cause) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		s = db_prepare(db, "INSERT OR IGNORE INTO unanswered(event_id, seat_id, serial, "
+		    "generation, seq, order_id, at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+		sqlite3_bind_int64(s, 1, l[i].op.rec.event_id);
+		sqlite3_bind_int64(s, 2, l[i].op.rec.seat_id);
+		sqlite3_bind_int64(s, 3, l[i].op.rec.serial);
+		sqlite3_bind_int(s, 4, l[i].op.rec.generation);
+		sqlite3_bind_int64(s, 5, l[i].op.seq);
+		sqlite3_bind_int64(s, 6, order);
+		sqlite3_bind_int64(s, 7, at);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			*cause = db_error(db, "remembering an unanswered sale");
+			db_rollback(db);
+			return -1;
+		}
+	}
+	if (db_commit(db, cause) != 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 static enum sell_result
 sell_seats(struct device *d, const struct sale_request *req, const struct sale_event *ev,
     const uint32_t *seats, size_t n, int skip_online, struct sale_order **out,
@@ -531,8 +574,31 @@ again:
 				goto again;
 			}
 			refuse(ref, l[i].seat, l[i].label, "not-leased");
+			if (skip_online || device_offline(d)) {
+				set_cause(cause, "%s is not leased to this box office; offline it "
+				    "can sell only its leased seats", l[i].label);
+				res = SELL_NOT_LEASED;
+				goto fail;
+			}
+			/*
+			 * Both offers went unanswered: the server may have applied one, leaving
+			 * the seats sold by this box office with no ticket printed. Remember
+			 * them: the next syncs void them if so (device_unanswered_settle()).
+			 */
+			if (unanswered_note(d, l, n, order, now, &why) != 0) {
+				set_cause(cause, "%s is not leased to this box office and the server "
+				    "did not answer; the seats could not be remembered for release "
+				    "(%s): if the server sold them, the central office must void "
+				    "them", l[i].label, why);
+				free(why);
+				why = NULL;
+				res = SELL_ERROR;
+				goto fail;
+			}
 			set_cause(cause, "%s is not leased to this box office; offline it can sell "
-			    "only its leased seats", l[i].label);
+			    "only its leased seats. The server did not answer: it may have sold "
+			    "the seats of this order with no ticket printed; if so they are "
+			    "released automatically when the server is back", l[i].label);
 			res = SELL_NOT_LEASED;
 			goto fail;
 		}

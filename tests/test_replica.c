@@ -105,7 +105,7 @@ exec_expect(sqlite3 *db, const char *sql, const char *want)
 static const char *tables[] = {
 	"meta", "venues", "seats", "events", "tiers", "tier_sections", "seat_state", "orders",
 	"order_tickets", "admissions", "scan_log", "devices", "certificates", "outbox",
-	"conflicts", "leases", "shifts", "journal", "pending",
+	"conflicts", "leases", "shifts", "journal", "pending", "unanswered",
 };
 
 static void
@@ -129,7 +129,7 @@ test_tables(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	    "AND name NOT LIKE 'sqlite_%'"), (int)nitems(tables));
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(query_int(db, "PRAGMA application_id"), REPLICA_APPLICATION_ID);
 	replica_close(r);
 	replica_close(NULL);
