@@ -54,6 +54,12 @@
 #define PUSH_BATCH      500
 #define ONLINE_TIMEOUT  300
 #define SYNC_TIMEOUT    15000
+/*
+ * An unanswered online sale the server has not applied is forgotten once this long has passed
+ * since it (and a pull has been answered since): a server slow enough to apply a request
+ * later than that has stopped answering the device for longer than any of its timeouts.
+ */
+#define UNANSWERED_SETTLE 120
 
 struct device {
 	char            *path;
@@ -1758,6 +1764,31 @@ device_unanswered_mark(struct device *d)
 	return m;
 }
 
+/*
+ * Has the seat an offered change of this device's not yet recorded (pending) after entry, the
+ * unanswered sale's own? A sale of it in flight here. 1, 0, -1.
+ */
+static int
+seat_pending(struct device *d, uint32_t event, uint32_t seat, int64_t entry, char **cause)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = db_cached(d->db, "SELECT 1 FROM pending WHERE event_id = ? AND seat_id = ? AND "
+	    "entry > ?");
+	sqlite3_bind_int64(s, 1, event);
+	sqlite3_bind_int64(s, 2, seat);
+	sqlite3_bind_int64(s, 3, entry);
+	rc = sqlite3_step(s);
+	db_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	*cause = db_error(d->db, "reading a pending change");
+	return -1;
+}
+
 /* The shift a release is journalled under: the open one, else the last, else a new one. */
 static int
 release_shift(struct device *d, int64_t now, struct shift *sh, char **cause)
@@ -1814,7 +1845,7 @@ device_unanswered_settle(struct device *d, int64_t upto, struct sync_report *rep
 {
 	sqlite3_stmt *s, *del;
 	struct seat_rec r;
-	int64_t id, now = device_now(d);
+	int64_t id, at, now = device_now(d);
 	uint32_t event, seat, serial, seq, order;
 	uint16_t gen;
 	int rc, released = 0, applied;
@@ -1826,8 +1857,8 @@ device_unanswered_settle(struct device *d, int64_t upto, struct sync_report *rep
 		return 0;
 	if (db_begin(d->db, cause) != 0)
 		return -1;
-	s = db_prepare(d->db, "SELECT id, event_id, seat_id, serial, generation, seq, order_id "
-	    "FROM unanswered ORDER BY id");
+	s = db_prepare(d->db, "SELECT id, event_id, seat_id, serial, generation, seq, order_id, "
+	    "at, entry FROM unanswered ORDER BY id");
 	seat_rec_init(&r, 0, 0);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(s, 0);
@@ -1837,13 +1868,23 @@ device_unanswered_settle(struct device *d, int64_t upto, struct sync_report *rep
 		gen = (uint16_t)sqlite3_column_int(s, 4);
 		seq = (uint32_t)sqlite3_column_int64(s, 5);
 		order = (uint32_t)sqlite3_column_int64(s, 6);
+		at = sqlite3_column_int64(s, 7);
+		/*
+		 * A later sale of the seat in flight here (a later entry offered and reserved):
+		 * voiding now could void the ticket it prints. Next round.
+		 */
+		if ((rc = seat_pending(d, event, seat, sqlite3_column_int64(s, 8), cause)) != 0) {
+			if (rc < 0)
+				goto fail;
+			continue;
+		}
 		seat_rec_free(&r);
 		if (rec_load(d, event, seat, &r, cause) != 0)
 			goto fail;
 		applied = r.state == SEAT_SOLD && r.key_id == d->id && r.serial == serial &&
 		    r.generation == gen;
-		if (!applied && id > upto)
-			continue;       /* the server has not answered a pull since: wait */
+		if (!applied && (id > upto || now - at < UNANSWERED_SETTLE))
+			continue;       /* the server may still apply it: wait */
 		if (applied) {
 			if (release_seat(d, &r, order, seq, now, cause) != 0)
 				goto fail;

@@ -376,12 +376,13 @@ static const struct db_migration migrations[] = {
 	 */
 	{ 5, DB_REBUILD
 	"CREATE TABLE unanswered (\n"
-	"	id		INTEGER PRIMARY KEY,\n"
+	"	id		INTEGER PRIMARY KEY AUTOINCREMENT,\n"
 	"	event_id	INTEGER NOT NULL,\n"
 	"	seat_id		INTEGER NOT NULL,\n"
 	"	serial		INTEGER NOT NULL CHECK (serial BETWEEN 1 AND 4294967295),\n"
 	"	generation	INTEGER NOT NULL CHECK (generation BETWEEN 0 AND 65535),\n"
 	"	seq		INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 4294967295),\n"
+	"	entry		INTEGER NOT NULL,\n"
 	"	order_id	INTEGER NOT NULL,\n"
 	"	at		INTEGER NOT NULL,\n"
 	"	UNIQUE (event_id, seat_id, serial)\n"

@@ -414,7 +414,7 @@ unanswered_note(struct device *d, const struct line *l, size_t n, int64_t order,
 		return -1;
 	for (i = 0; i < n; i++) {
 		s = db_prepare(db, "INSERT OR IGNORE INTO unanswered(event_id, seat_id, serial, "
-		    "generation, seq, order_id, at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+		    "generation, seq, order_id, at, entry) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
 		sqlite3_bind_int64(s, 1, l[i].op.rec.event_id);
 		sqlite3_bind_int64(s, 2, l[i].op.rec.seat_id);
 		sqlite3_bind_int64(s, 3, l[i].op.rec.serial);
@@ -422,6 +422,7 @@ unanswered_note(struct device *d, const struct line *l, size_t n, int64_t order,
 		sqlite3_bind_int64(s, 5, l[i].op.seq);
 		sqlite3_bind_int64(s, 6, order);
 		sqlite3_bind_int64(s, 7, at);
+		sqlite3_bind_int64(s, 8, vv_get(&l[i].op.rec.vv, device_id(d)));
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);
 		if (rc != SQLITE_DONE) {
@@ -435,6 +436,30 @@ unanswered_note(struct device *d, const struct line *l, size_t n, int64_t order,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Refuse a sale whose offer may have been applied by a server that did not answer (what says
+ * what was refused): remember its seats for the next syncs (unanswered_note()) and tell the
+ * cashier so. SELL_NOT_LEASED or SELL_REFUSED (res), or SELL_ERROR if they cannot be noted.
+ */
+static enum sell_result
+refuse_unanswered(struct device *d, const struct line *l, size_t n, int64_t order, int64_t at,
+    const char *what, enum sell_result res, char **cause)
+{
+	char *why = NULL;
+
+	if (unanswered_note(d, l, n, order, at, &why) != 0) {
+		set_cause(cause, "%s, and the server did not answer; the seats could not be "
+		    "remembered for release (%s): if the server sold them, the central office "
+		    "must void them", what, why);
+		free(why);
+		return SELL_ERROR;
+	}
+	set_cause(cause, "%s. The server did not answer: it may have sold the seats of this "
+	    "order with no ticket printed; if so they are released automatically when the server "
+	    "is back", what);
+	return res;
 }
 
 static enum sell_result
@@ -546,10 +571,22 @@ again:
 			}
 			if (status != 200) {
 				const char *e = json_string_value(json_object_get(reply, "error"));
+				char *what;
 
-				set_cause(cause, "the server refused the sale (%ld): %s", status,
+				what = xasprintf("the server refused the sale (%ld): %s", status,
 				    e != NULL ? e : "no reason given");
-				res = SELL_REFUSED;
+				/*
+				 * After an unanswered offer of the same dots, or from a gateway that
+				 * got no answer itself, the server may have applied one.
+				 */
+				if (retried || status == 502 || status == 504)
+					res = refuse_unanswered(d, l, n, order, now, what,
+					    SELL_REFUSED, cause);
+				else {
+					set_cause(cause, "%s", what);
+					res = SELL_REFUSED;
+				}
+				free(what);
 				goto fail;
 			}
 			online = 1;
@@ -585,21 +622,14 @@ again:
 			 * the seats sold by this box office with no ticket printed. Remember
 			 * them: the next syncs void them if so (device_unanswered_settle()).
 			 */
-			if (unanswered_note(d, l, n, order, now, &why) != 0) {
-				set_cause(cause, "%s is not leased to this box office and the server "
-				    "did not answer; the seats could not be remembered for release "
-				    "(%s): if the server sold them, the central office must void "
-				    "them", l[i].label, why);
-				free(why);
-				why = NULL;
-				res = SELL_ERROR;
-				goto fail;
+			{
+				char *what = xasprintf("%s is not leased to this box office; "
+				    "offline it can sell only its leased seats", l[i].label);
+
+				res = refuse_unanswered(d, l, n, order, now, what, SELL_NOT_LEASED,
+				    cause);
+				free(what);
 			}
-			set_cause(cause, "%s is not leased to this box office; offline it can sell "
-			    "only its leased seats. The server did not answer: it may have sold "
-			    "the seats of this order with no ticket printed; if so they are "
-			    "released automatically when the server is back", l[i].label);
-			res = SELL_NOT_LEASED;
 			goto fail;
 		}
 	}

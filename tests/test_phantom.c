@@ -12,6 +12,7 @@
  * that passes everything, or drops the answers, or drops the requests.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -228,6 +229,17 @@ in_bo1(const char *sql)
 	return fault_int(replica_db(device_replica(bo1)), sql, 0);
 }
 
+/* Make box office 1's unanswered attempts secs older. */
+static void
+backdate_unanswered(int secs)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof sql, "UPDATE unanswered SET at = at - %d", secs);
+	assert_int_equal(sqlite3_exec(replica_db(device_replica(bo1)), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
 /* ---- the tests ------------------------------------------------------------------------- */
 
 /* The server applies the sale, both answers are lost: the next sync releases the seat. */
@@ -311,6 +323,13 @@ test_unapplied_forgotten(void **state)
 	assert_int_equal(in_bo1("SELECT count(*) FROM unanswered"), 1);
 
 	mode = PASS;
+	/* Answered at once, the attempt is kept: a slow server could still apply it... */
+	if (device_sync(bo1, 0, &rep, &cause) != 0)
+		fail_msg("sync: %s", cause);
+	assert_int_equal(rep.released, 0);
+	assert_int_equal(in_bo1("SELECT count(*) FROM unanswered"), 1);
+	/* ...and forgotten once two minutes have passed since it. */
+	backdate_unanswered(200);
 	if (device_sync(bo1, 0, &rep, &cause) != 0)
 		fail_msg("sync: %s", cause);
 	assert_int_equal(rep.released, 0);
@@ -350,6 +369,7 @@ test_forget_waits_for_an_answer(void **state)
 	free(cause);
 	cause = NULL;
 	mode = PASS;
+	backdate_unanswered(200);       /* only the pull's answer is waited for here */
 	upto = device_unanswered_mark(bo1) - 1;
 	memset(&rep, 0, sizeof rep);
 	assert_int_equal(device_unanswered_settle(bo1, upto, &rep, &cause), 0);
@@ -360,6 +380,45 @@ test_forget_waits_for_an_answer(void **state)
 	assert_int_equal(in_bo1("SELECT count(*) FROM unanswered"), 0);
 }
 
+/*
+ * A later sale of the seat in flight at this box office (its entry offered and reserved) holds
+ * the release back: voiding then could void the ticket that sale prints.
+ */
+static void
+test_release_waits_for_a_sale_in_flight(void **state)
+{
+	uint32_t a = seat("A-1-4");
+	struct sync_report rep;
+	char sql[160], *cause = NULL;
+	int64_t entry;
+
+	(void)state;
+	mode = DROP_ANSWERS;
+	assert_int_equal(sell(bo1, a, &cause), -1);
+	free(cause);
+	cause = NULL;
+	mode = PASS;
+	entry = in_bo1("SELECT entry FROM unanswered");
+	assert_true(entry >= 1);
+	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO pending VALUES(%" PRIu32 ", %" PRIu32
+	    ", %" PRId64 ")", w.event_id, a, entry + 1);
+	assert_int_equal(sqlite3_exec(replica_db(device_replica(bo1)), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	memset(&rep, 0, sizeof rep);
+	if (device_pull(bo1, 0, &rep, &cause) != 0 ||
+	    device_unanswered_settle(bo1, device_unanswered_mark(bo1), &rep, &cause) != 0)
+		fail_msg("sync: %s", cause);
+	assert_int_equal(rep.released, 0);
+	assert_int_equal(in_bo1("SELECT count(*) FROM unanswered"), 1);
+	/* The sale in flight done (its entry recorded): the release goes ahead. */
+	assert_int_equal(sqlite3_exec(replica_db(device_replica(bo1)), "DELETE FROM pending",
+	    NULL, NULL, NULL), SQLITE_OK);
+	if (device_sync(bo1, 0, &rep, &cause) != 0)
+		fail_msg("sync: %s", cause);
+	assert_int_equal(rep.released, 1);
+	assert_int_equal(in_bo1("SELECT count(*) FROM unanswered"), 0);
+}
+
 int
 main(void)
 {
@@ -367,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_phantom_released),
 		cmocka_unit_test(test_unapplied_forgotten),
 		cmocka_unit_test(test_forget_waits_for_an_answer),
+		cmocka_unit_test(test_release_waits_for_a_sale_in_flight),
 	};
 
 	keys_init();
