@@ -136,6 +136,10 @@ refresh(struct bo_app *a)
 		shift = sh.id;
 	if (a->no_answer != 0 && time(NULL) - a->no_answer >= NO_ANSWER_HOLDS)
 		a->no_answer = 0;
+	if (ss.released > 0)
+		bo_state_message(&a->s, 0, "%d seat%s of an unanswered online sale released: the "
+		    "server had sold %s with no ticket printed; for sale again", ss.released,
+		    ss.released == 1 ? "" : "s", ss.released == 1 ? "it" : "them");
 	bo_state_status(&a->s, a->syncer != NULL && ss.online && a->no_answer == 0,
 	    a->syncer != NULL ? ss.waiting :
 	    device_waiting(a->d), sale_leased_left(a->d, a->s.map != NULL ? a->s.map->event_id :

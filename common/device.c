@@ -2216,6 +2216,11 @@ puller_main(void *arg)
 		first = 0;
 		backoff = 1;
 		syncer_note(s, 1, NULL, -1, rep.conflicts);
+		if (rep.released > 0) {
+			pthread_mutex_lock(&s->mu);
+			s->status.released += rep.released;
+			pthread_mutex_unlock(&s->mu);
+		}
 	}
 	device_close(d);
 	return NULL;
@@ -2261,6 +2266,7 @@ syncer_status(struct syncer *s, struct sync_status *st)
 	pthread_mutex_lock(&s->mu);
 	*st = s->status;
 	s->status.new_conflicts = 0;
+	s->status.released = 0;
 	pthread_mutex_unlock(&s->mu);
 }
 

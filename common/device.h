@@ -186,6 +186,7 @@ struct sync_status {
 	int      waiting;           /* operations not yet acknowledged */
 	int64_t  last_sync;
 	int      new_conflicts;     /* conflicts pulled since the last status read */
+	int      released;          /* seats of unprinted online sales released since then */
 	char     error[160];        /* the last failure, for the status line */
 };
 struct syncer *syncer_start(const char *replica, char **cause);
