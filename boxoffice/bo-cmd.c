@@ -249,7 +249,9 @@ sync_exec(const struct cmdline_cmd *self, int argc, char **argv)
 const struct cmdline_cmd bo_cmd_sync = {
 	"sync", "--replica FILE",
 	"Send what was sold offline and fetch every change since the last sync.",
-	"Pushes the outbox, downloads new events, then pulls every seat change.\n",
+	"Pushes the outbox, downloads new events, then pulls every seat change. Seats of an\n"
+	"online sale refused here after the server did not answer, which the server had sold\n"
+	"after all, are then released (voided and pushed): \"released N seats ...\".\n",
 	sync_exec,
 	&bo_prog,
 };
